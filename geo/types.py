@@ -1,0 +1,113 @@
+"""Shared record types passed between the stages: provenance, boundary sets, project layers.
+
+Schemas (all GeoDataFrames are in EPSG:4326)
+--------------------------------------------
+Admin layers (``Boundaries.governorates`` …), one row per area:
+    ``code``, ``name``, ``name_ar`` (may be empty), ``level`` (one of
+    :data:`LEVELS`), ``adm1_code``, ``adm1_name``, ``adm2_code``, ``adm2_name``,
+    ``adm3_code``, ``adm3_name`` (the ``admN_*`` columns are filled for every
+    N up to the row's own level, the row itself included, and empty below it),
+    ``source`` (the source key), ``geometry``.
+Project zone layers (disputed zones, KRG area, Hamrin area), one row:
+    ``key``, ``name``, ``kind``, ``members`` (``;``-joined codes), ``area_km2``,
+    ``source``, ``licence``, ``notes``, ``geometry``.
+Line and point features (KRG line, Hamrin ridge and dam, places):
+    ``key`` (or ``name`` for places), ``name``, ``kind``, ``source``,
+    ``notes``, ``geometry``.
+Events: see :data:`EVENT_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import geopandas as gpd
+
+Level = Literal["country", "governorate", "district", "subdistrict"]
+LEVELS: tuple[Level, ...] = ("country", "governorate", "district", "subdistrict")
+
+ADMIN_COLUMNS: tuple[str, ...] = (
+    "code", "name", "name_ar", "level",
+    "adm1_code", "adm1_name", "adm2_code", "adm2_name", "adm3_code", "adm3_name",
+    "source", "geometry",
+)
+
+ZONE_COLUMNS: tuple[str, ...] = (
+    "key", "name", "kind", "members", "area_km2", "source", "licence", "notes", "geometry",
+)
+
+#: Canonical events table, in this order. Types: ``event_id`` str; ``date``
+#: datetime64 (day); ``date_precision`` one of day/week/month/year;
+#: ``fatalities*`` nullable Int64; ``latitude``/``longitude`` float64;
+#: ``geo_precision`` one of exact/near/area; ``geo_precision_code`` the source's
+#: own code as text (``acled:1``, ``ucdp:4``, ``user:exact``); ``source_row`` the
+#: 1-based line number in the file (header = line 1); ``flags`` ``;``-joined
+#: markers such as ``outside_iraq`` or ``swapped_latlon_fixed``; ``is_rule`` the
+#: IS-filter rule that matched, empty when none did; ``synthetic`` True only for
+#: generated rows.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id", "date", "date_end", "date_precision", "event_type", "sub_event_type",
+    "actor1", "actor2", "fatalities", "fatalities_low", "fatalities_high",
+    "location", "src_admin1", "src_admin2", "src_admin3",
+    "latitude", "longitude", "geo_precision", "geo_precision_code",
+    "source", "source_url", "notes", "dataset", "source_row",
+    "is_rule", "flags", "synthetic", "geometry",
+)
+
+#: Rejection report columns: one row per rejected input row.
+REJECTION_COLUMNS: tuple[str, ...] = ("file", "line", "field", "value", "reason")
+
+BoundaryKind = Literal["authoritative", "schematic", "project"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a layer or input came from, carried into every output and map."""
+
+    key: str
+    title: str
+    licence: str
+    attribution: str
+    version: str
+    url: str = ""
+    kind: BoundaryKind = "authoritative"
+    files: tuple[tuple[str, str], ...] = ()  # (file name, sha256)
+    notes: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Boundaries:
+    """The admin layers of one source, in the canonical schema."""
+
+    source: Provenance
+    country: gpd.GeoDataFrame
+    governorates: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+    subdistricts: gpd.GeoDataFrame | None = None
+    report: tuple[str, ...] = ()
+
+    def level(self, level: Level) -> gpd.GeoDataFrame | None:
+        """Return the layer of one level (``None`` where the source lacks it)."""
+        return {
+            "country": self.country,
+            "governorate": self.governorates,
+            "district": self.districts,
+            "subdistrict": self.subdistricts,
+        }[level]
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectLayers:
+    """Every layer a map or a join needs, derived from one :class:`Boundaries`."""
+
+    boundaries: Boundaries
+    disputed_unami: gpd.GeoDataFrame
+    disputed_wide: gpd.GeoDataFrame
+    krg_area: gpd.GeoDataFrame
+    krg_line: gpd.GeoDataFrame
+    hamrin_area: gpd.GeoDataFrame
+    hamrin_ridge: gpd.GeoDataFrame
+    hamrin_dam: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    notes: tuple[str, ...] = field(default=())
