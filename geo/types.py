@@ -45,14 +45,34 @@ ZONE_COLUMNS: tuple[str, ...] = (
 #: 1-based line number in the file (header = line 1); ``flags`` ``;``-joined
 #: markers such as ``outside_iraq`` or ``swapped_latlon_fixed``; ``is_rule`` the
 #: IS-filter rule that matched, empty when none did; ``synthetic`` True only for
-#: generated rows.
+#: generated rows; ``precision_level`` the finest admin level the location can
+#: support: ``point`` (exact or near), ``subdistrict``, ``district``,
+#: ``governorate`` or ``country`` (UCDP ``where_prec`` 3 → district, 4 →
+#: governorate, 5 → governorate, 6-7 → country; ACLED ``geo_precision`` 3 →
+#: governorate; everything exact or near → point).
 EVENT_COLUMNS: tuple[str, ...] = (
     "event_id", "date", "date_end", "date_precision", "event_type", "sub_event_type",
     "actor1", "actor2", "fatalities", "fatalities_low", "fatalities_high",
     "location", "src_admin1", "src_admin2", "src_admin3",
-    "latitude", "longitude", "geo_precision", "geo_precision_code",
+    "latitude", "longitude", "geo_precision", "geo_precision_code", "precision_level",
     "source", "source_url", "notes", "dataset", "source_row",
     "is_rule", "flags", "synthetic", "geometry",
+)
+
+#: Columns the join adds to the events table (see :mod:`geo.join`).
+#: ``join_status``: ``matched`` (inside one polygon), ``on_edge`` (on a shared
+#: edge, given to the lowest code), ``nearest`` (in no polygon but within the
+#: tolerance of one; ``join_distance_m`` says how far), ``unmatched``.
+#: ``coarse_adm1``/``_adm2``/``_adm3``: True where ``precision_level`` is coarser
+#: than that level, so aggregates at that level can leave the event out.
+#: Distances are in km, computed in EPSG:32638; ``dist_krg_line_km`` is negative
+#: inside the KRG-administered area.
+JOIN_COLUMNS: tuple[str, ...] = (
+    "adm1_code", "adm1_name", "adm2_code", "adm2_name", "adm3_code", "adm3_name",
+    "join_status", "join_distance_m", "coarse_adm1", "coarse_adm2", "coarse_adm3",
+    "in_disputed_unami", "in_disputed_wide", "in_krg_area", "in_hamrin_area",
+    "dist_krg_line_km", "dist_unami_edge_km", "dist_wide_edge_km",
+    "dist_hamrin_ridge_km", "dist_hamrin_dam_km", "boundary_source",
 )
 
 #: Rejection report columns: one row per rejected input row.

@@ -1,0 +1,301 @@
+"""Build maps: spec → boundaries → incidents → join → aggregate → render → write.
+
+:func:`build` is what ``geo build`` runs; it is the only place that writes
+map pages. Each map is rebuilt only when something it depends on changed
+(inputs, boundaries, spec, tool version, asset cache), unless ``force``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+import geo
+from geo import aggregate, assets, render
+from geo.incidents import LoadResult, load_incidents, load_sample
+from geo.join import JoinResult, join_events
+from geo.layers import project_layers
+from geo.render.safe import script_json
+from geo.resolve import Resolved, resolve_boundaries
+from geo.spec import MapSpec, load_specs
+from geo.types import ProjectLayers
+from geo.write import sha256_file, write_text
+
+MANIFEST = ".geo-manifest.json"
+Progress = Callable[[str], None]
+
+
+def default_output_dir() -> Path:
+    """Return the default output folder: ``GEO_OUTPUT_DIR`` or ``./output`` (git-ignored)."""
+    return Path(os.environ.get("GEO_OUTPUT_DIR", "output"))
+
+
+def build_date() -> str:
+    """Return the build date (UTC day), or the day of ``SOURCE_DATE_EPOCH`` when set.
+
+    Pages record the day, not the time, so rebuilding the same inputs on the
+    same day gives the same bytes; ``SOURCE_DATE_EPOCH`` pins it completely.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
+    return dt.datetime.now(tz=dt.UTC).date().isoformat()
+
+
+@dataclass(frozen=True)
+class MapOutput:
+    """What happened to one map."""
+
+    name: str
+    title: str
+    path: Path
+    status: str  # "built" or "unchanged"
+    events: int
+    mode: str
+    size: int
+    png: Path | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class BuildReport:
+    """Everything one build did, for the summary and for tests."""
+
+    out_dir: Path
+    resolved: Resolved
+    loaded: LoadResult
+    joined: JoinResult
+    maps: tuple[MapOutput, ...]
+    index: Path
+    notes: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        """Return a short human-readable account of the build."""
+        src = self.resolved.boundaries.source
+        lines = [
+            f"boundaries: {src.title} ({src.version}) — {self.resolved.detail}",
+            self.loaded.summary(),
+            self.joined.report.summary(),
+        ]
+        for m in self.maps:
+            extra = f", png {m.png}" if m.png else ""
+            lines.append(
+                f"{m.status:9} {m.path} — {m.events} events, {m.mode} mode, "
+                f"{m.size / 1e6:.2f} MB{extra}"
+            )
+        lines.append(f"index     {self.index}")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+def _filter(events: gpd.GeoDataFrame, spec: MapSpec, *, date_from: dt.date | None,
+            date_to: dt.date | None) -> gpd.GeoDataFrame:
+    f = spec.filters
+    keep = pd.Series(True, index=events.index)
+    if f.is_only:
+        keep &= events["is_rule"].fillna("").astype(str) != ""
+    lo = max(filter(None, [f.date_from, date_from]), default=None)
+    hi = min(filter(None, [f.date_to, date_to]), default=None)
+    if lo is not None:
+        keep &= events["date"] >= pd.Timestamp(lo)
+    if hi is not None:
+        keep &= events["date"] <= pd.Timestamp(hi)
+    if f.event_types:
+        keep &= events["event_type"].isin(f.event_types)
+    return events.loc[keep]
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(script_json([str(p) for p in parts]).encode()).hexdigest()
+
+
+def _period(events: gpd.GeoDataFrame) -> tuple[str, str] | None:
+    if events.empty:
+        return None
+    return (events["date"].min().date().isoformat(), events["date"].max().date().isoformat())
+
+
+def _measures(spec: MapSpec, events: gpd.GeoDataFrame, layers: ProjectLayers
+              ) -> dict[str, gpd.GeoDataFrame]:
+    if spec.choropleth is None:
+        return {}
+    levels = dict.fromkeys((spec.choropleth.level, *spec.choropleth.levels))
+    out = {}
+    for level in levels:
+        if layers.boundaries.level(level) is None:
+            continue
+        out[level] = aggregate.area_measures(events, layers, level=level)
+    return out
+
+
+def build(
+    names: Sequence[str] = (),
+    *,
+    incidents: Sequence[Path | str] = (),
+    incident_format: str = "auto",
+    out: Path | str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    boundaries: Path | str | None = None,
+    force: bool = False,
+    png: bool = False,
+    aggregates_only: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build the named maps (all shipped specs by default) and the index page.
+
+    Parameters
+    ----------
+    names
+        Spec names (``maps/<name>.toml``); empty for all.
+    incidents
+        Incident files; empty for the shipped sample of documented events.
+    incident_format
+        Reader to use (``auto`` detects it from the header).
+    out
+        Output folder (default :func:`default_output_dir`).
+    date_from, date_to
+        Keep events in this date range (inclusive), on top of each spec's filters.
+    boundaries
+        A folder or zip of boundary files to use instead of the cache.
+    force
+        Rebuild maps even when nothing they depend on changed.
+    png
+        Also write a PNG of each map through headless Chromium.
+    aggregates_only
+        Leave raw event points out of every map (for data that may not be republished).
+    progress
+        Called with a short message at each step.
+
+    Returns
+    -------
+    BuildReport
+        What was built, skipped and written.
+    """
+    say = progress or (lambda _msg: None)
+    out_dir = Path(out) if out is not None else default_output_dir()
+    specs = load_specs(tuple(names))
+
+    say("boundaries")
+    resolved = resolve_boundaries(boundaries)
+    layers = project_layers(resolved.boundaries)
+
+    say("incidents")
+    loaded = load_incidents(list(incidents), format=incident_format) if incidents \
+        else load_sample()
+
+    say("join")
+    joined = join_events(loaded.events, layers)
+
+    store = assets.AssetStore.open()
+    built = build_date()
+    manifest_path = out_dir / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        manifest = {}
+    inputs_key = _fingerprint(
+        *(d.sha256 for d in loaded.datasets),
+        resolved.boundaries.source.version,
+        *(h for _n, h in resolved.boundaries.source.files),
+        geo.__version__, store.fingerprint(), date_from, date_to, aggregates_only,
+    )
+    sources = (resolved.boundaries.source, *(d.provenance() for d in loaded.datasets),
+               *layers_provenance(layers))
+    outputs: list[MapOutput] = []
+    entries: list[render.IndexEntry] = []
+    for spec in specs:
+        say(f"map {spec.name}")
+        target = out_dir / f"{spec.name}.html"
+        events = _filter(joined.events, spec, date_from=date_from, date_to=date_to)
+        spec_key = _fingerprint(inputs_key, sha256_text(spec.path_text()))
+        if spec.aggregates_only or aggregates_only:
+            from dataclasses import replace
+
+            spec = replace(spec, aggregates_only=True)
+        mode = render.choose_mode(len(events), aggregates_only=spec.aggregates_only)
+        entry = render.IndexEntry(
+            name=spec.name, title=spec.title, description=spec.description,
+            href=target.name, period=_period(events), events=len(events),
+            sources=tuple(s.title for s in sources), built=built,
+        )
+        entries.append(entry)
+        png_path = target.with_suffix(".png") if png else None
+        fresh = (
+            not force
+            and manifest.get(spec.name) == spec_key
+            and target.exists()
+            and (png_path is None or png_path.exists())
+        )
+        if fresh:
+            outputs.append(MapOutput(spec.name, spec.title, target, "unchanged", len(events),
+                                     mode, target.stat().st_size, png_path))
+            continue
+        context = render.RenderContext(
+            sources=sources,
+            filters=_filters_dict(spec, date_from, date_to),
+            period=_period(events),
+            caveats=tuple(layers.notes) + tuple(resolved.boundaries.report[:5]),
+            acled=any(d.acled for d in loaded.datasets),
+            built=built,
+            tool_version=geo.__version__,
+            seam=aggregate.seam_stats(events) if spec.seam_chart else None,
+            measures=_measures(spec, events, layers),
+        )
+        fmap = render.build_map(spec, layers=layers, events=events, context=context)
+        html = render.page_html(fmap, assets=store)
+        write_text(target, html)
+        if png_path is not None:
+            from geo import snapshot
+
+            say(f"png {spec.name}")
+            snapshot.screenshot(target, png_path)
+        manifest[spec.name] = spec_key
+        outputs.append(MapOutput(spec.name, spec.title, target, "built", len(events), mode,
+                                 len(html.encode()), png_path))
+
+    index = write_text(out_dir / "index.html", render.index_html(entries, built=built))
+    write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    notes = []
+    if resolved.schematic:
+        notes.append(
+            "note: maps use the approximate schematic boundaries; run "
+            "`geo boundaries import PATH` (COD-AB) or `geo boundaries fetch` for the real ones"
+        )
+    if not store.complete:
+        notes.append(
+            "note: the offline asset cache is incomplete, so pages load Leaflet from the "
+            "network; run `geo assets fetch` once online"
+        )
+    return BuildReport(out_dir, resolved, loaded, joined, tuple(outputs), index, tuple(notes))
+
+
+def sha256_text(text: str) -> str:
+    """Return the hex sha256 of a text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def layers_provenance(layers: ProjectLayers) -> tuple:
+    """Return the provenance records of the project's own layers (placeholder for render)."""
+    return ()
+
+
+def _filters_dict(spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None) -> dict:
+    f = spec.filters
+    out: dict[str, str] = {"IS actors only": "yes" if f.is_only else "no"}
+    lo = max(filter(None, [f.date_from, date_from]), default=None)
+    hi = min(filter(None, [f.date_to, date_to]), default=None)
+    if lo:
+        out["from"] = lo.isoformat()
+    if hi:
+        out["to"] = hi.isoformat()
+    if f.event_types:
+        out["event types"] = ", ".join(f.event_types)
+    return out

@@ -1,0 +1,98 @@
+"""Map specs: every shipped spec loads; unknown keys, wrong types and bad values are errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geo.errors import SpecError
+from geo.spec import LAYER_NAMES, load_spec, load_specs, parse_spec, specs_dir
+
+SHIPPED = sorted(p.stem for p in specs_dir().glob("*.toml"))
+BASE = {"title": "T", "description": "D", "layers": ["governorates", "events"]}
+
+
+def test_four_maps_are_shipped():
+    assert SHIPPED == ["diyala-hamrin", "iraq-overview", "seam", "timeline"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_spec_loads(name):
+    spec = load_spec(specs_dir() / f"{name}.toml")
+    assert spec.name == name
+    assert spec.title and spec.description
+    assert set(spec.layers) <= set(LAYER_NAMES)
+
+
+def test_specs_cover_the_issue():
+    specs = {s.name: s for s in load_specs()}
+    overview = specs["iraq-overview"]
+    assert overview.choropleth is not None and overview.events.mode == "cluster"
+    assert {"unami-2009", "article-140-wide", "krg-line"} <= set(overview.layers)
+    hamrin = specs["diyala-hamrin"]
+    assert {"hamrin-area", "hamrin-ridge", "hamrin-dam", "hamrin-rings", "heat"} <= set(
+        hamrin.layers
+    )
+    assert "terrain" in hamrin.basemaps and "osm" in hamrin.basemaps
+    assert hamrin.rings_km == (10.0, 25.0)
+    assert specs["timeline"].time in {"week", "month"}
+    assert specs["seam"].seam_chart and specs["seam"].events.color_by == "distance_band"
+
+
+def test_defaults():
+    spec = parse_spec(dict(BASE), name="x")
+    assert spec.filters.is_only is True
+    assert spec.events.mode == "points"
+    assert spec.choropleth is None
+    assert spec.has("events") and not spec.has("heat")
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({**BASE, "colour": "red"}, "unknown key 'colour'"),
+        ({**BASE, "filters": {"is_ony": True}}, "unknown key filters.'is_ony'"),
+        ({**BASE, "events": {"mode": "points", "size": 3}}, "unknown key events.'size'"),
+        ({**BASE, "layers": ["governorates", "rivers"]}, "'rivers', which does not exist"),
+        ({**BASE, "title": 3}, "key 'title' should be a string"),
+        ({**BASE, "seam_chart": "yes"}, "key 'seam_chart' should be true or false"),
+        ({**BASE, "filters": {"date_from": "2021-01-01"}}, "should be a date"),
+        ({**BASE, "choropleth": {"k": 12}}, "choropleth.k = 12"),
+        ({**BASE, "choropleth": {"k": True}}, "should be an integer"),
+        ({**BASE, "choropleth": {"measure": "deaths"}}, "choropleth.measure = 'deaths'"),
+        ({**BASE, "time": "day"}, "time = 'day'"),
+        ({**BASE, "basemaps": ["satellite"]}, "'satellite'"),
+        ({**BASE, "rings_km": [10, -5]}, "rings_km must be positive"),
+        ({**BASE, "view": {"bounds": [36, 44, 34, 46]}}, "view.bounds"),
+        ({"title": "T", "layers": []}, "missing required key 'description'"),
+        (
+            {**BASE, "filters": {"date_from": dt.date(2022, 1, 1), "date_to": dt.date(2021, 1, 1)}},
+            "is after",
+        ),
+    ],
+)
+def test_bad_specs_name_the_key(data, needle):
+    with pytest.raises(SpecError) as err:
+        parse_spec(data, name="bad", source="bad.toml")
+    assert needle in str(err.value)
+    assert str(err.value).startswith("bad.toml")
+    assert "\n" not in err.value.one_line()
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    p = tmp_path / "broken.toml"
+    p.write_text('title = "unterminated\n', encoding="utf-8")
+    with pytest.raises(SpecError, match="broken.toml: not valid TOML"):
+        load_spec(p)
+
+
+def test_unknown_spec_name_lists_available():
+    with pytest.raises(SpecError, match="available: diyala-hamrin"):
+        load_specs(["nope"])
+
+
+def test_spec_objects_are_frozen():
+    spec = parse_spec(dict(BASE), name="x")
+    with pytest.raises(AttributeError):
+        spec.title = "changed"  # type: ignore[misc]
