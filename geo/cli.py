@@ -183,11 +183,15 @@ def boundaries_fetch(
 @boundaries_app.command("import")
 def boundaries_import(
     path: Annotated[Path, typer.Argument(help="Folder or zip with the boundary files.")],
+    allow_unverified: Annotated[bool, typer.Option(
+        "--allow-unverified",
+        help="Accept files whose sha256 differs from the pinned release (a newer release); "
+        "the actual hashes are recorded.")] = False,
 ) -> None:
     """Import a local copy (folder or zip), verify it and copy it into the cache."""
     from geo import catalog
 
-    _echo(catalog.import_boundaries(path).summary())
+    _echo(catalog.import_boundaries(path, allow_unverified=allow_unverified).summary())
 
 
 @boundaries_app.command("list")
@@ -195,7 +199,9 @@ def boundaries_list() -> None:
     """List every layer: source, licence, features, where cached."""
     from geo import catalog
 
-    for row in catalog.list_layers():
+    rows = catalog.list_layers()
+    _echo(f"{len(rows)} layers (boundary sources first, then the project's own layers):")
+    for row in rows:
         _echo(row.line())
 
 

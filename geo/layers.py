@@ -1,0 +1,791 @@
+"""The layers the project defines: disputed zones, KRG area and line, Hamrin, places.
+
+The definitions live in files the project owns (``boundaries/disputed.toml``,
+``boundaries/hamrin.toml``, ``boundaries/places.csv``); the polygons are cut from
+whichever admin boundaries are loaded, matched by COD-AB P-code and, failing that,
+by name through the spelling variants listed in the files (geoBoundaries). Areas and
+lengths are computed in EPSG:32638; every layer is returned in EPSG:4326.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import tomllib
+import unicodedata
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo import paths
+from geo.catalog import DISPLAY_CRS, METRIC_CRS, check_keys, load_catalog
+from geo.errors import BoundaryError, CatalogError
+from geo.types import ZONE_COLUMNS, Boundaries, Level, ProjectLayers
+
+Definition = Literal["unami-2009", "article-140-wide"]
+DEFINITIONS: tuple[Definition, ...] = ("unami-2009", "article-140-wide")
+#: Line and point layers: the schema of geo/types.py plus ``length_km`` for lines.
+LINE_COLUMNS: tuple[str, ...] = ("key", "name", "kind", "length_km", "source", "notes", "geometry")
+POINT_COLUMNS: tuple[str, ...] = ("key", "name", "kind", "source", "notes", "geometry")
+#: Columns ``boundaries/places.csv`` must have (more are kept).
+PLACE_COLUMNS: tuple[str, ...] = (
+    "name", "alt_names", "name_ar", "governorate", "district",
+    "adm1_code", "adm2_code", "lat", "lon", "kind", "source",
+)  # fmt: skip
+
+_ARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an"})
+_SUFFIXES = frozenset(
+    {"district", "governorate", "province", "qadha", "qada", "nahiya", "subdistrict"}
+)
+
+
+# --------------------------------------------------------------------------- the project's files
+
+
+@dataclass(frozen=True)
+class DisputedArea:
+    """One district or sub-district on a disputed-territories list."""
+
+    code: str
+    level: Level
+    name: str
+    name_ar: str
+    governorate: str
+    variants: tuple[str, ...]
+    status: Literal["whole", "partly"]
+    source: str
+    note: str
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class ZoneDefinition:
+    """A named list of disputed areas (``unami-2009``, ``article-140-wide``)."""
+
+    key: str
+    name: str
+    source: str
+    description: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KrgMember:
+    """A governorate or district added to or removed from the KRG-administered area, and why."""
+
+    code: str
+    level: Level
+    name: str
+    action: Literal["include", "exclude"]
+    variants: tuple[str, ...]
+    reason: str
+    source: str
+    governorate: str = ""
+
+
+@dataclass(frozen=True)
+class KrgSpec:
+    """How the KRG-administered area and its line are derived."""
+
+    name: str
+    line_name: str
+    border_buffer_m: float
+    source: str
+    members: tuple[KrgMember, ...]
+
+
+@dataclass(frozen=True)
+class DisputedData:
+    """Everything ``boundaries/disputed.toml`` declares."""
+
+    definitions: tuple[ZoneDefinition, ...]
+    areas: tuple[DisputedArea, ...]
+    krg: KrgSpec
+
+    def definition(self, key: str) -> ZoneDefinition:
+        """Return the definition called ``key``."""
+        for d in self.definitions:
+            if d.key == key:
+                return d
+        known = ", ".join(d.key for d in self.definitions)
+        raise CatalogError(f"unknown disputed-zone definition {key!r}", hint=f"use one of: {known}")
+
+    def area(self, code: str) -> DisputedArea:
+        """Return the listed area with this P-code."""
+        return next(a for a in self.areas if a.code == code)
+
+
+@dataclass(frozen=True)
+class RidgeVertex:
+    """One sourced point of the Hamrin ridge polyline."""
+
+    label: str
+    lat: float
+    lon: float
+    source: str
+
+
+@dataclass(frozen=True)
+class HamrinMember:
+    """One sub-district of the Hamrin focus area, with the reason it is in."""
+
+    code: str
+    name: str
+    district: str
+    governorate: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HamrinData:
+    """Everything ``boundaries/hamrin.toml`` declares."""
+
+    dam: dict[str, Any]
+    ridge_name: str
+    ridge_method: str
+    vertices: tuple[RidgeVertex, ...]
+    area_name: str
+    area_description: str
+    expected_km2: float
+    fallback_buffer_km: float
+    members: tuple[HamrinMember, ...]
+
+
+def _record(cls: type, table: dict[str, Any], where: str, problems: list[str], **extra: Any) -> Any:
+    if not check_keys(table, cls, where, problems, derived=tuple(extra)):
+        return None
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+    return cls(**values, **extra)
+
+
+def _read_toml(name: str) -> tuple[Path, dict[str, Any]]:
+    file = paths.resource(name)
+    try:
+        return file, tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(
+            f"{file} is not valid TOML: {exc}", hint="fix the file or reinstall"
+        ) from exc
+
+
+def _raise(file: Path, problems: list[str]) -> None:
+    if problems:
+        raise CatalogError(
+            f"{file} has {len(problems)} problem(s): " + "; ".join(problems),
+            hint="fix the file (unknown keys are errors) or reinstall disputed-maps",
+        )
+
+
+@functools.cache
+def disputed_data() -> DisputedData:
+    """Read ``boundaries/disputed.toml`` (definitions, listed areas, the KRG area's recipe).
+
+    Raises
+    ------
+    CatalogError
+        If the file has unknown or missing keys, or a definition names an unlisted code.
+    """
+    file, data = _read_toml("boundaries/disputed.toml")
+    problems: list[str] = []
+    for key in sorted(set(data) - {"definitions", "area", "krg"}):
+        problems.append(f"unknown top-level key {key!r}")
+    definitions = [
+        _record(ZoneDefinition, table, f"[definitions.{key}]", problems, key=key)
+        for key, table in data.get("definitions", {}).items()
+    ]
+    areas = [
+        _record(DisputedArea, t, f"[[area]] #{i + 1}", problems)
+        for i, t in enumerate(data.get("area", []))
+    ]
+    krg_table = dict(data.get("krg", {}))
+    members = [
+        _record(KrgMember, t, f"[[krg.member]] #{i + 1}", problems)
+        for i, t in enumerate(krg_table.pop("member", []))
+    ]
+    krg = _record(KrgSpec, krg_table, "[krg]", problems, members=tuple(m for m in members if m))
+    listed = {a.code for a in areas if a}
+    for d in definitions:
+        if d:
+            problems += [
+                f"[definitions.{d.key}] names {c}, which has no [[area]] entry"
+                for c in d.members
+                if c not in listed
+            ]
+    for key in DEFINITIONS:
+        if not any(d and d.key == key for d in definitions):
+            problems.append(f"definition {key!r} is missing")
+    _raise(file, problems)
+    return DisputedData(definitions=tuple(definitions), areas=tuple(areas), krg=krg)
+
+
+@functools.cache
+def hamrin_data() -> HamrinData:
+    """Read ``boundaries/hamrin.toml`` (dam, ridge vertices, focus-area sub-districts).
+
+    Raises
+    ------
+    CatalogError
+        If the file has unknown or missing keys.
+    """
+    file, data = _read_toml("boundaries/hamrin.toml")
+    problems: list[str] = []
+    for key in sorted(set(data) - {"dam", "ridge", "area"}):
+        problems.append(f"unknown top-level key {key!r}")
+    dam = data.get("dam", {})
+    for key in sorted({"name", "name_ar", "variants", "lat", "lon", "source", "note"} ^ set(dam)):
+        problems.append(f"[dam]: {'missing' if key not in dam else 'unknown'} key {key!r}")
+    ridge, area = dict(data.get("ridge", {})), dict(data.get("area", {}))
+    vertices = [
+        _record(RidgeVertex, t, f"[[ridge.vertex]] #{i + 1}", problems)
+        for i, t in enumerate(ridge.pop("vertex", []))
+    ]
+    members = [
+        _record(HamrinMember, t, f"[[area.member]] #{i + 1}", problems)
+        for i, t in enumerate(area.pop("member", []))
+    ]
+    for where, table, keys in (
+        ("[ridge]", ridge, {"name", "name_ar", "approximate", "method"}),
+        ("[area]", area, {"name", "expected_km2", "fallback_buffer_km", "description"}),
+    ):
+        for key in sorted(keys ^ set(table)):
+            problems.append(f"{where}: {'missing' if key not in table else 'unknown'} key {key!r}")
+    if len(vertices) < 2:
+        problems.append("[ridge] needs at least two [[ridge.vertex]] entries")
+    _raise(file, problems)
+    return HamrinData(
+        dam=dam,
+        ridge_name=ridge["name"],
+        ridge_method=ridge["method"],
+        vertices=tuple(vertices),
+        area_name=area["name"],
+        area_description=area["description"],
+        expected_km2=float(area["expected_km2"]),
+        fallback_buffer_km=float(area["fallback_buffer_km"]),
+        members=tuple(members),
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def normalise_name(name: str) -> str:
+    """Return a spelling-tolerant key for a place name.
+
+    Accents and apostrophes are dropped, case folded, a leading Arabic article
+    (``Al-``, ``As``, ``Ash`` …) and a trailing ``District``/``Governorate`` removed,
+    and what remains is joined without spaces or hyphens: ``"Al-Hawiga"`` → ``"hawiga"``.
+    """
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['’ʼ`ʿʾ]", "", text))
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    if len(words) > 1 and words[-1] in _SUFFIXES:
+        words = words[:-1]
+    return "".join(words)
+
+
+def _select(
+    layer: gpd.GeoDataFrame | None,
+    *,
+    code: str,
+    level: str,
+    name: str,
+    variants: tuple[str, ...],
+    governorate: str,
+    source: str,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    """Return the rows of ``layer`` for one listed area: by code, else by name; note failures."""
+    if layer is None:
+        return gpd.GeoDataFrame(columns=["code", "geometry"], geometry="geometry", crs=DISPLAY_CRS)
+    hits = layer[layer["code"] == code]
+    if not hits.empty:
+        return hits
+    wanted = {normalise_name(n) for n in (name, *variants)}
+    hits = layer[layer["name"].map(normalise_name).isin(wanted)]
+    if len(hits) > 1 and governorate:
+        narrowed = hits[hits["adm1_name"].map(normalise_name) == normalise_name(governorate)]
+        hits = narrowed if len(narrowed) == 1 else hits
+    if len(hits) > 1:
+        notes.append(
+            f"{level} {name} ({code}) matches several {source} areas by name "
+            f"({', '.join(hits['code'])}); left out"
+        )
+        return hits.iloc[:0]
+    if hits.empty:
+        notes.append(
+            f"{level} {name} ({code}) not found in the {source} {level} layer by code or "
+            "name; left out"
+        )
+    else:
+        notes.append(
+            f"{level} {name} ({code}) matched by name to {source} "
+            f"{hits['name'].iat[0]} ({hits['code'].iat[0]})"
+        )
+    return hits
+
+
+def _km2(geom: shapely.Geometry) -> float:
+    return float(gpd.GeoSeries([geom], crs=DISPLAY_CRS).to_crs(METRIC_CRS).area.iat[0]) / 1e6
+
+
+def _km(geom: shapely.Geometry) -> float:
+    return float(gpd.GeoSeries([geom], crs=DISPLAY_CRS).to_crs(METRIC_CRS).length.iat[0]) / 1e3
+
+
+def _licence(key: str, b: Boundaries | None = None) -> str:
+    entry = load_catalog().project_layer(key)
+    return entry.licence if b is None else f"{entry.licence} ({b.source.key}: {b.source.licence})"
+
+
+def _zone(
+    key: str,
+    name: str,
+    kind: str,
+    members: list[str],
+    geom: shapely.Geometry,
+    source: str,
+    licence: str,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    row = {
+        "key": key,
+        "name": name,
+        "kind": kind,
+        "members": ";".join(sorted(members)),
+        "area_km2": round(_km2(geom), 3),
+        "source": source,
+        "licence": licence,
+        "notes": " | ".join(notes),
+        "geometry": geom,
+    }
+    return gpd.GeoDataFrame([row], columns=list(ZONE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+
+
+# --------------------------------------------------------------------------- zones
+
+
+def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
+    """Dissolve one definition of the disputed territories from the loaded admin layers.
+
+    Parameters
+    ----------
+    b
+        The admin boundaries to cut the zone from.
+    definition
+        ``"unami-2009"`` (14 districts and the Mandali sub-district) or
+        ``"article-140-wide"`` (adds Baladruz, Badra and Al-Baaj).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row in the zone schema (:data:`geo.types.ZONE_COLUMNS`); ``area_km2`` is computed
+        in EPSG:32638; ``notes`` says what could not be matched or cut out (Mandali without a
+        sub-district layer) and which districts are only partly disputed but included whole.
+
+    Raises
+    ------
+    BoundaryError
+        If no listed area is found in the loaded layers.
+    """
+    data = disputed_data()
+    spec = data.definition(definition)
+    notes: list[str] = []
+    parts, members, partly = [], [], []
+    for code in spec.members:
+        area = data.area(code)
+        if area.level == "subdistrict" and b.subdistricts is None:
+            notes.append(
+                f"{area.name} sub-district ({code}) could not be cut out of its district "
+                f"({area.parent}): {b.source.key} has no sub-districts, so it is left out "
+                "of the zone"
+            )
+            continue
+        rows = _select(
+            b.level(area.level),
+            code=code,
+            level=area.level,
+            name=area.name,
+            variants=area.variants,
+            governorate=area.governorate,
+            source=b.source.key,
+            notes=notes,
+        )
+        if not rows.empty:
+            parts.extend(rows.geometry)
+            members.extend(rows["code"])
+            if area.status == "partly":
+                partly.append(area.name)
+    if not parts:
+        raise BoundaryError(
+            f"none of the {definition} areas was found in the {b.source.key} layers",
+            hint="load COD-AB or geoBoundaries boundaries (`geo boundaries list`)",
+        )
+    if partly:
+        notes.append(f"partly disputed, included whole: {', '.join(partly)}")
+    return _zone(
+        definition,
+        spec.name,
+        "disputed-zone",
+        members,
+        shapely.union_all(parts),
+        f"{spec.source} — polygons from {b.source.key}",
+        _licence(definition, b),
+        notes,
+    )
+
+
+def _krg_parts(
+    b: Boundaries, notes: list[str], choices: list[str]
+) -> tuple[shapely.Geometry, list[str]]:
+    """Return the KRG area's geometry and member codes; note matches and (in ``choices``) why."""
+    spec = disputed_data().krg
+    include, exclude, members = [], [], []
+    for m in spec.members:
+        rows = _select(
+            b.level(m.level),
+            code=m.code,
+            level=m.level,
+            name=m.name,
+            variants=m.variants,
+            governorate=m.governorate,
+            source=b.source.key,
+            notes=notes,
+        )
+        if rows.empty:
+            continue
+        (include if m.action == "include" else exclude).extend(rows.geometry)
+        if m.action == "include":
+            members.extend(rows["code"])
+        verb = "with" if m.action == "include" else "without"
+        choices.append(f"{verb} {m.name} ({m.code}): {m.reason}")
+    if not include:
+        raise BoundaryError(
+            f"none of the KRG governorates was found in the {b.source.key} layers",
+            hint="load COD-AB or geoBoundaries boundaries (`geo boundaries list`)",
+        )
+    geom = shapely.union_all(include)
+    if exclude:
+        geom = geom.difference(shapely.union_all(exclude))
+    return geom, members
+
+
+def krg_area(b: Boundaries) -> gpd.GeoDataFrame:
+    """Derive the KRG-administered area: Duhok, Erbil, Al-Sulaymaniyah, without Makhmour, with Aqra.
+
+    Parameters
+    ----------
+    b
+        The admin boundaries to cut the area from.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row in the zone schema; ``notes`` states each inclusion and exclusion with its reason.
+    """
+    notes: list[str] = []
+    geom, members = _krg_parts(b, notes, notes)
+    spec = disputed_data().krg
+    notes.append(
+        "a 2019 administrative proxy: it does not follow the October 2017 changes on the ground"
+    )
+    return _zone(
+        "krg-area",
+        spec.name,
+        "krg-area",
+        members,
+        geom,
+        f"disputed-maps boundaries/disputed.toml — polygons from {b.source.key}",
+        _licence("krg-area", b),
+        notes,
+    )
+
+
+def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
+    """Derive the KRG area's internal boundary with federal Iraq (the international border removed).
+
+    The KRG area's outline minus a buffer of ``border_buffer_m`` (disputed.toml) around the
+    country's outline, both in EPSG:32638: the closest open proxy for the Green Line.
+
+    Parameters
+    ----------
+    b
+        The admin boundaries to cut the line from.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One (Multi)LineString row: ``key``, ``name``, ``kind``, ``length_km``, ``source``,
+        ``notes``, ``geometry``.
+    """
+    notes: list[str] = []
+    area, _ = _krg_parts(b, notes, [])
+    spec = disputed_data().krg
+    metric = gpd.GeoSeries([area, b.country.union_all()], crs=DISPLAY_CRS).to_crs(METRIC_CRS)
+    line = metric.iat[0].boundary.difference(metric.iat[1].boundary.buffer(spec.border_buffer_m))
+    line = shapely.line_merge(line) if isinstance(line, shapely.MultiLineString) else line
+    geom = gpd.GeoSeries([line], crs=METRIC_CRS).to_crs(DISPLAY_CRS).iat[0]
+    notes.append(
+        f"the KRG area's outline without the international border (everything within "
+        f"{spec.border_buffer_m:g} m of the country outline removed); a proxy, not the "
+        "Green Line or the post-2017 line of control, which no open source draws"
+    )
+    row = {
+        "key": "krg-line",
+        "name": spec.line_name,
+        "kind": "line-of-control-proxy",
+        "length_km": round(line.length / 1e3, 3),
+        "source": f"disputed-maps boundaries/disputed.toml — derived from {b.source.key}",
+        "notes": " | ".join(notes),
+        "geometry": geom,
+    }
+    return gpd.GeoDataFrame([row], columns=list(LINE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+
+
+# --------------------------------------------------------------------------- Hamrin
+
+
+def hamrin_ridge() -> gpd.GeoDataFrame:
+    """Return the Jebel Hamrin ridge as an approximate polyline through sourced points.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One LineString row (``kind`` says it is approximate); ``notes`` states the method and
+        each vertex with its source; ``length_km`` is computed in EPSG:32638.
+    """
+    data = hamrin_data()
+    line = shapely.LineString([(v.lon, v.lat) for v in data.vertices])
+    vertices = "; ".join(f"{v.label} ({v.lat} N, {v.lon} E): {v.source}" for v in data.vertices)
+    row = {
+        "key": "hamrin-ridge",
+        "name": data.ridge_name,
+        "kind": "ridge (approximate)",
+        "length_km": round(_km(line), 3),
+        "source": "disputed-maps boundaries/hamrin.toml; "
+        + "; ".join(dict.fromkeys(v.source for v in data.vertices)),
+        "notes": f"APPROXIMATE. {data.ridge_method} Vertices: {vertices}",
+        "geometry": line,
+    }
+    return gpd.GeoDataFrame([row], columns=list(LINE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+
+
+def hamrin_dam() -> gpd.GeoDataFrame:
+    """Return the Hamrin dam as a point (34.11444 N, 44.96778 E) with its source."""
+    dam = hamrin_data().dam
+    row = {
+        "key": "hamrin-dam",
+        "name": dam["name"],
+        "kind": "dam",
+        "source": dam["source"],
+        "notes": dam["note"],
+        "geometry": shapely.Point(dam["lon"], dam["lat"]),
+    }
+    return gpd.GeoDataFrame(
+        [row], columns=list(POINT_COLUMNS), geometry="geometry", crs=DISPLAY_CRS
+    )
+
+
+def hamrin_area(b: Boundaries) -> gpd.GeoDataFrame:
+    """Return the Hamrin focus area: the listed sub-districts, else a buffer of the ridge.
+
+    Parameters
+    ----------
+    b
+        The admin boundaries to cut the area from.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row in the zone schema. With sub-districts (COD-AB) the 11 listed ones dissolved
+        (about 10,350 km²); without (geoBoundaries, schematic) the ridge buffered by
+        ``fallback_buffer_km`` in EPSG:32638 and clipped to the country, marked approximate.
+    """
+    data = hamrin_data()
+    notes: list[str] = []
+    members: list[str] = []
+    if b.subdistricts is not None:
+        parts = []
+        for m in data.members:
+            rows = _select(
+                b.subdistricts,
+                code=m.code,
+                level="subdistrict",
+                name=m.name,
+                variants=(),
+                governorate=m.governorate,
+                source=b.source.key,
+                notes=notes,
+            )
+            parts.extend(rows.geometry)
+            members.extend(rows["code"])
+        if parts:
+            geom = shapely.union_all(parts)
+            return _zone(
+                "hamrin-area",
+                data.area_name,
+                "focus-area",
+                members,
+                geom,
+                f"disputed-maps boundaries/hamrin.toml — polygons from {b.source.key}",
+                _licence("hamrin-area", b),
+                notes,
+            )
+        notes.append(f"none of the listed sub-districts is in the {b.source.key} layer")
+    ridge = hamrin_ridge().to_crs(METRIC_CRS).geometry.iat[0]
+    country = b.country.to_crs(METRIC_CRS).union_all()
+    geom = ridge.buffer(data.fallback_buffer_km * 1000).intersection(country)
+    geom = gpd.GeoSeries([geom], crs=METRIC_CRS).to_crs(DISPLAY_CRS).iat[0]
+    notes.append(
+        f"approximate: {b.source.key} has no sub-districts, so the area is the approximate "
+        f"ridge buffered by {data.fallback_buffer_km:g} km and clipped to the country, "
+        f"not the {len(data.members)} listed sub-districts (about {data.expected_km2:,.0f} km²)"
+    )
+    return _zone(
+        "hamrin-area",
+        f"{data.area_name} (approximate)",
+        "focus-area",
+        members,
+        geom,
+        f"disputed-maps boundaries/hamrin.toml — ridge buffer on {b.source.key}",
+        _licence("hamrin-area", b),
+        notes,
+    )
+
+
+# --------------------------------------------------------------------------- places
+
+
+def gazetteer(*, path: Path | str | None = None) -> pd.DataFrame:
+    """Return every row of the gazetteer, with or without coordinates.
+
+    Parameters
+    ----------
+    path
+        A places CSV; by default the project's ``boundaries/places.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All rows in file order, text columns as strings, ``lat``/``lon`` as floats (NaN where
+        the place has no coordinates).
+
+    Raises
+    ------
+    CatalogError
+        If the file is missing, lacks a column, or a row has half, unreadable or
+        out-of-range coordinates (every problem is listed).
+    """
+    try:
+        file = Path(path) if path is not None else paths.resource("boundaries/places.csv")
+        table = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CatalogError(
+            f"cannot read the gazetteer: {exc}",
+            hint="reinstall disputed-maps or fix boundaries/places.csv",
+        ) from exc
+    missing = [c for c in PLACE_COLUMNS if c not in table.columns]
+    if missing:
+        raise CatalogError(
+            f"{file}: missing column(s) {', '.join(missing)}",
+            hint=f"the gazetteer needs the columns {', '.join(PLACE_COLUMNS)}",
+        )
+    table = table.apply(lambda col: col.str.strip())
+    half = (table["lat"] == "") != (table["lon"] == "")
+    problems = [
+        f"line {i + 2} ({table.at[i, 'name']}): only one of lat/lon is given"
+        for i in table.index[half]
+    ]
+    for axis, limit in (("lat", 90), ("lon", 180)):
+        values = pd.to_numeric(table[axis].where(table[axis] != ""), errors="coerce")
+        bad = (table[axis] != "") & (values.isna() | (values.abs() > limit))
+        problems += [
+            f"line {i + 2}, {axis}: {table.at[i, axis]!r} is not a number within ±{limit}"
+            for i in table.index[bad]
+        ]
+        table[axis] = values
+    if problems:
+        raise CatalogError(
+            f"{file} has {len(problems)} problem(s): " + "; ".join(problems),
+            hint="give both lat and lon in degrees, or leave both empty",
+        )
+    return table
+
+
+def places(*, path: Path | str | None = None) -> gpd.GeoDataFrame:
+    """Return the gazetteer's places that have coordinates, as points.
+
+    Parameters
+    ----------
+    path
+        A places CSV; by default the project's ``boundaries/places.csv``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows with coordinates (rows without are gazetteer entries only: see
+        :func:`gazetteer`), every CSV column kept, plus ``notes`` if the file has none.
+    """
+    table = gazetteer(path=path)
+    located = table[table["lat"].notna()].reset_index(drop=True)
+    if "notes" not in located.columns:
+        located["notes"] = ""
+    return gpd.GeoDataFrame(
+        located, geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=DISPLAY_CRS
+    )
+
+
+# --------------------------------------------------------------------------- all together
+
+_PROJECT_LAYERS: weakref.WeakKeyDictionary[Boundaries, ProjectLayers] = weakref.WeakKeyDictionary()
+
+
+def project_layers(b: Boundaries) -> ProjectLayers:
+    """Build every project layer from one set of admin boundaries (cached per ``b``).
+
+    Parameters
+    ----------
+    b
+        The admin boundaries to cut the zones and lines from.
+
+    Returns
+    -------
+    geo.types.ProjectLayers
+        Both disputed zones, the KRG area and line, the Hamrin area, ridge and dam, and the
+        places; ``notes`` gathers the layers' notes, prefixed by their key.
+    """
+    if b in _PROJECT_LAYERS:
+        return _PROJECT_LAYERS[b]
+    layers = ProjectLayers(
+        boundaries=b,
+        disputed_unami=disputed_zone(b, "unami-2009"),
+        disputed_wide=disputed_zone(b, "article-140-wide"),
+        krg_area=krg_area(b),
+        krg_line=krg_line(b),
+        hamrin_area=hamrin_area(b),
+        hamrin_ridge=hamrin_ridge(),
+        hamrin_dam=hamrin_dam(),
+        places=places(),
+    )
+    notes = tuple(
+        f"{frame['key'].iat[0]}: {note}"
+        for frame in (
+            layers.disputed_unami,
+            layers.disputed_wide,
+            layers.krg_area,
+            layers.krg_line,
+            layers.hamrin_area,
+        )
+        for note in frame["notes"].iat[0].split(" | ")
+        if note
+    )
+    layers = dataclasses.replace(layers, notes=notes)
+    _PROJECT_LAYERS[b] = layers
+    return layers
