@@ -144,6 +144,17 @@ class ProjectEntry:
     attribution: str
     version: str
 
+    def provenance(self) -> Provenance:
+        """Return this layer as a :class:`geo.types.Provenance` record for maps and tables."""
+        return Provenance(
+            key=self.key,
+            title=self.title,
+            licence=self.licence,
+            attribution=self.attribution,
+            version=self.version,
+            kind="project",
+        )
+
 
 @dataclass(frozen=True)
 class Catalog:

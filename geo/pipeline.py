@@ -19,15 +19,15 @@ import geopandas as gpd
 import pandas as pd
 
 import geo
-from geo import aggregate, assets, render
+from geo import aggregate, assets, catalog, render
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.render.safe import script_json
 from geo.resolve import Resolved, resolve_boundaries
 from geo.spec import MapSpec, load_specs
-from geo.types import ProjectLayers
-from geo.write import sha256_file, write_text
+from geo.types import ProjectLayers, Provenance
+from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
 Progress = Callable[[str], None]
@@ -208,14 +208,14 @@ def build(
         geo.__version__, store.fingerprint(), date_from, date_to, aggregates_only,
     )
     sources = (resolved.boundaries.source, *(d.provenance() for d in loaded.datasets),
-               *layers_provenance(layers))
+               *project_provenance())
     outputs: list[MapOutput] = []
     entries: list[render.IndexEntry] = []
     for spec in specs:
         say(f"map {spec.name}")
         target = out_dir / f"{spec.name}.html"
         events = _filter(joined.events, spec, date_from=date_from, date_to=date_to)
-        spec_key = _fingerprint(inputs_key, sha256_text(spec.path_text()))
+        spec_key = _fingerprint(inputs_key, spec.digest)
         if spec.aggregates_only or aggregates_only:
             from dataclasses import replace
 
@@ -277,14 +277,9 @@ def build(
     return BuildReport(out_dir, resolved, loaded, joined, tuple(outputs), index, tuple(notes))
 
 
-def sha256_text(text: str) -> str:
-    """Return the hex sha256 of a text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def layers_provenance(layers: ProjectLayers) -> tuple:
-    """Return the provenance records of the project's own layers (placeholder for render)."""
-    return ()
+def project_provenance() -> tuple[Provenance, ...]:
+    """Return the provenance of the layers the project defines (zones, lines, places)."""
+    return tuple(entry.provenance() for entry in catalog.load_catalog().project)
 
 
 def _filters_dict(spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None) -> dict:

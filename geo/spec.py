@@ -29,6 +29,7 @@ A spec names what one map shows. Example (``maps/diyala-hamrin.toml``)::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,7 @@ class MapSpec:
     rings_km: tuple[float, ...] = (10.0, 25.0)
     seam_chart: bool = False
     aggregates_only: bool = False
+    digest: str = ""  # sha256 of the spec file, for rebuild decisions
 
     def has(self, layer: str) -> bool:
         """Return True when the spec lists ``layer``."""
@@ -203,7 +205,9 @@ def _numbers(values: list[Any], key: str, src: str) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
-def parse_spec(data: dict[str, Any], *, name: str, source: str = "<spec>") -> MapSpec:
+def parse_spec(
+    data: dict[str, Any], *, name: str, source: str = "<spec>", digest: str = ""
+) -> MapSpec:
     """Turn a parsed TOML table into a :class:`MapSpec`, checking every key.
 
     Parameters
@@ -320,6 +324,7 @@ def parse_spec(data: dict[str, Any], *, name: str, source: str = "<spec>") -> Ma
         rings_km=_numbers(data.get("rings_km", [10, 25]), "rings_km", src),
         seam_chart=data.get("seam_chart", False),
         aggregates_only=data.get("aggregates_only", False),
+        digest=digest,
     )
 
 
@@ -342,7 +347,8 @@ def load_spec(path: Path | str) -> MapSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{p}: not valid TOML ({exc})", hint="fix the syntax at that line") from exc
-    return parse_spec(data, name=p.stem, source=str(p.name))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return parse_spec(data, name=p.stem, source=str(p.name), digest=digest)
 
 
 def specs_dir() -> Path:
