@@ -217,12 +217,14 @@ def incidents_check(
     lon: Annotated[str | None, typer.Option("--lon", help="Longitude column name.")] = None,
     fix_swapped: Annotated[bool, typer.Option(
         "--fix-swapped", help="Swap lat/lon where only the swapped point is in Iraq.")] = False,
+    date_format: Annotated[str | None, typer.Option(
+        "--date-format", help="strftime format for slashed dates, e.g. %d/%m/%Y.")] = None,
 ) -> None:
     """Read incident files and report rows read, accepted, rejected and flagged."""
     from geo import incidents
 
     result = incidents.load_incidents(path, format=fmt, lat_col=lat, lon_col=lon,
-                                      fix_swapped=fix_swapped)
+                                      fix_swapped=fix_swapped, date_format=date_format)
     _echo(result.summary())
     if out is not None:
         written = incidents.write_rejections(result, out)
@@ -238,8 +240,7 @@ def incidents_synth(
     """Write deterministic synthetic events (ACLED layout), for scale tests only."""
     from geo.incidents import synth
 
-    path = synth.write_synthetic(n, seed=seed, out=out)
-    _echo(f"wrote {n} synthetic events to {path} (marked synthetic in every row)")
+    _echo(synth.write_synthetic(n, seed=seed, out=out).summary())
 
 
 # --- geo assets --------------------------------------------------------------------------

@@ -1,0 +1,488 @@
+"""Load incident files into the canonical events table and a rejection report.
+
+Each file is read by the reader its header (or ``format``) calls for, every
+row is checked, duplicate ``event_id`` values are rejected across all files
+(the first occurrence wins and later ones name its line), the IS rule is
+matched and the filters applied. Every row read ends up either accepted or in
+the rejection report; accepted rows removed by filters are counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.errors import InputError
+from geo.incidents import acled, table, ucdp, vector
+from geo.incidents.canonical import FLAGS, assemble
+from geo.incidents.encoding import to_utf8
+from geo.incidents.filters import filter_mask, is_rules
+from geo.incidents.rawcsv import read_strings
+from geo.incidents.result import DatasetInfo, Format, LoadResult
+from geo.incidents.validate import Problems
+from geo.types import EVENT_COLUMNS, REJECTION_COLUMNS
+from geo.write import write_text
+
+DEFAULT_MAX_ROWS = 5_000_000
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-sha256")
+USER_LICENCE = "as stated by the file's publisher (not recorded in the file)"
+USER_CITATION = "cite the file's own source"
+
+
+@dataclass(frozen=True, eq=False)
+class _FilePart:
+    """One file's rows in canonical form, with its problems and provenance."""
+
+    frame: pd.DataFrame
+    problems: Problems
+    bad_rows: tuple[tuple[int, str, str], ...]
+    info: DatasetInfo
+
+
+def max_rows_default() -> int:
+    """Return the row limit from ``GEO_MAX_ROWS`` (default 5,000,000)."""
+    value = os.environ.get("GEO_MAX_ROWS", "").strip()
+    try:
+        return int(value) if value else DEFAULT_MAX_ROWS
+    except ValueError as exc:
+        raise InputError(
+            f"GEO_MAX_ROWS={value!r} is not a whole number", hint="set it to e.g. 5000000"
+        ) from exc
+
+
+def _choose_format(path: Path, columns: list[str], requested: Format) -> str:
+    names = set(columns)
+    if requested == "auto":
+        if acled.looks_like(names):
+            return "acled"
+        if ucdp.looks_like(names):
+            return "ucdp"
+        return "csv"
+    required = {"acled": acled.REQUIRED, "ucdp": ucdp.REQUIRED}.get(requested, ())
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise InputError(
+            f"{path}: line 1: missing {requested.upper()} column(s) {', '.join(missing)}",
+            hint="check the export, or choose another format (--format)",
+        )
+    return requested
+
+
+def _read_csv(
+    path: Path,
+    data: bytes,
+    *,
+    requested: Format,
+    lat_col: str | None,
+    lon_col: str | None,
+    date_format: str | None,
+    fix_swapped: bool,
+    max_rows: int,
+) -> _FilePart:
+    hashing = _HASHER.submit(lambda: hashlib.sha256(data).hexdigest())  # overlaps parsing
+    body, encoding = to_utf8(data, path, check=False)
+    try:
+        raw = read_strings(body, path, max_rows=max_rows)
+    except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
+        body, encoding = to_utf8(data, path, check=True)
+        try:
+            raw = read_strings(body, path, max_rows=max_rows)
+        except UnicodeError as exc:
+            raise InputError(
+                f"{path}: invalid text after decoding as {encoding}",
+                hint="save the file as CSV UTF-8",
+            ) from exc
+    columns = list(raw.frame.columns)
+    fmt = _choose_format(path, columns, requested)
+    module = {"acled": acled, "ucdp": ucdp}.get(fmt)
+    if module is not None:
+        missing = [c for c in module.REQUIRED if c not in columns]
+        if missing:
+            raise InputError(
+                f"{path}: line 1: {fmt.upper()} file without required column(s) "
+                f"{', '.join(missing)}",
+                hint="export it again with all columns",
+            )
+    problems = Problems()
+    if module is not None:
+        mapped = module.to_mapped(raw.frame, problems, date_format=date_format)
+    else:
+        mapped = table.to_mapped(
+            raw.frame,
+            raw.lines,
+            path,
+            problems,
+            lat_col=lat_col,
+            lon_col=lon_col,
+            date_format=date_format,
+        )
+    frame = assemble(
+        mapped,
+        lines=raw.lines,
+        dataset=f"{path.name} ({fmt})",
+        problems=problems,
+        fix_swapped=fix_swapped,
+    )
+    notes = []
+    if encoding not in ("utf-8", "utf-8-sig"):
+        notes.append(f"decoded from {encoding}")
+    if raw.hxl:
+        notes.append("HXL tag row on line 2 skipped")
+    if len(frame) == 0 and not raw.bad_rows:
+        notes.append("header only: the file has no data rows")
+    licence, citation = {
+        "acled": (acled.LICENCE, acled.CITATION),
+        "ucdp": (ucdp.LICENCE, ucdp.CITATION),
+    }.get(fmt, (USER_LICENCE, USER_CITATION))
+    info = DatasetInfo(
+        name=path.name,
+        path=str(path),
+        sha256=hashing.result(),
+        format=fmt,
+        encoding=encoding,
+        rows_read=len(frame) + len(raw.bad_rows),
+        rows_accepted=0,
+        rows_rejected=0,
+        licence=licence,
+        citation=citation,
+        acled=fmt == "acled",
+        synthetic=bool(len(frame)) and bool(frame["synthetic"].all()),
+        notes="; ".join(notes),
+    )
+    return _FilePart(frame=frame, problems=problems, bad_rows=raw.bad_rows, info=info)
+
+
+def _read_vector(
+    path: Path,
+    data: bytes,
+    fmt: str,
+    *,
+    date_format: str | None,
+    fix_swapped: bool,
+    max_rows: int,
+) -> _FilePart:
+    if fmt == "geojson" and not data.lstrip()[:1] == b"{":
+        raise InputError(
+            f"{path}: not JSON (a GeoJSON file starts with '{{')",
+            hint="check that this is the file you meant, or choose --format csv",
+        )
+    problems = Problems()
+    attributes, lines = vector.read_points(path, problems, max_rows=max_rows)
+    mapped = table.to_mapped(
+        attributes,
+        lines,
+        path,
+        problems,
+        lat_col=vector.LAT_COLUMN,
+        lon_col=vector.LON_COLUMN,
+        date_format=date_format,
+    )
+    frame = assemble(
+        mapped,
+        lines=lines,
+        dataset=f"{path.name} ({fmt})",
+        problems=problems,
+        fix_swapped=fix_swapped,
+    )
+    info = DatasetInfo(
+        name=path.name,
+        path=str(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=fmt,
+        encoding="utf-8" if fmt == "geojson" else "",
+        rows_read=len(frame),
+        rows_accepted=0,
+        rows_rejected=0,
+        licence=USER_LICENCE,
+        citation=USER_CITATION,
+        synthetic=bool(len(frame)) and bool(frame["synthetic"].all()),
+        notes="" if len(frame) else "no features",
+    )
+    return _FilePart(frame=frame, problems=problems, bad_rows=(), info=info)
+
+
+def _read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -> _FilePart:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", hint="check the path")
+    data = path.read_bytes()
+    if not data or data.isspace():
+        raise InputError(
+            f"{path}: the file is empty", hint="export the incidents again with a header row"
+        )
+    suffix = path.suffix.lower()
+    fmt: str = requested
+    if requested == "auto":
+        if suffix == ".gpkg" or data.startswith(b"SQLite format 3\x00"):
+            fmt = "gpkg"
+        elif suffix in (".geojson", ".json"):
+            fmt = "geojson"
+    if fmt in ("gpkg", "geojson"):
+        return _read_vector(
+            path,
+            data,
+            fmt,
+            date_format=options["date_format"],
+            fix_swapped=options["fix_swapped"],
+            max_rows=max_rows,
+        )
+    return _read_csv(path, data, requested=requested, max_rows=max_rows, **options)
+
+
+def _duplicates(frame: pd.DataFrame, problems: Problems) -> None:
+    """Reject second and later rows with an ``event_id`` already seen, naming the first."""
+    ids = frame["event_id"]
+    if len(pd.factorize(ids)[1]) == len(ids):
+        return
+    dup = (ids.duplicated(keep="first") & (ids != "")).to_numpy()
+    rows = np.flatnonzero(dup)
+    if not rows.size:
+        return
+    dup_ids = ids.iloc[rows]
+    firsts = ids.isin(set(dup_ids)).to_numpy() & ~dup
+    first_line = frame["source_row"].to_numpy()[firsts]
+    first_set = frame["dataset"].to_numpy()[firsts]
+    where = {i: (line, ds) for i, line, ds in zip(ids[firsts], first_line, first_set, strict=True)}
+    problems.add(
+        rows,
+        "event_id",
+        dup_ids.to_numpy(dtype=object),
+        "duplicate event_id",
+        [
+            f"event_id '{i}' already seen on line {where[i][0]} of {where[i][1].rsplit(' (', 1)[0]}"
+            for i in dup_ids
+        ],
+    )
+
+
+def _rejections(
+    parts: Sequence[_FilePart], frame: pd.DataFrame, problems: Problems
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the rejection report and the rejected-row mask over ``frame``."""
+    found = problems.frame()
+    rejected = np.zeros(len(frame), dtype=bool)
+    if found.empty and not any(p.bad_rows for p in parts):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in REJECTION_COLUMNS}), rejected
+    rejected[found["row"].to_numpy()] = True
+    grouped = (
+        found.groupby("row", sort=True)
+        .agg(
+            field=("field", ";".join),
+            value=("value", lambda v: ";".join(map(str, v))),
+            reason=("message", "; ".join),
+        )
+        .reset_index()
+    )
+    file_of_row = np.repeat([p.info.path for p in parts], [len(p.frame) for p in parts]).astype(
+        object
+    )
+    order_of_row = np.repeat(np.arange(len(parts)), [len(p.frame) for p in parts])
+    rows = grouped["row"].to_numpy()
+    table_rows = pd.DataFrame(
+        {
+            "file": file_of_row[rows],
+            "line": frame["source_row"].to_numpy()[rows],
+            "field": grouped["field"].to_numpy(),
+            "value": grouped["value"].to_numpy(),
+            "reason": grouped["reason"].to_numpy(),
+            "_order": order_of_row[rows],
+        }
+    )
+    ragged = pd.DataFrame(
+        [
+            {
+                "file": p.info.path,
+                "line": line,
+                "field": "(row)",
+                "value": text[:200],
+                "reason": reason,
+                "_order": k,
+            }
+            for k, p in enumerate(parts)
+            for line, text, reason in p.bad_rows
+        ],
+        columns=[*REJECTION_COLUMNS, "_order"],
+    )
+    report = pd.concat([table_rows, ragged], ignore_index=True) if len(ragged) else table_rows
+    report = report.sort_values(["_order", "line"], kind="stable").drop(columns="_order")
+    report["line"] = report["line"].astype(np.int64)
+    return report.reset_index(drop=True)[list(REJECTION_COLUMNS)], rejected
+
+
+def _sorted(events: pd.DataFrame) -> pd.DataFrame:
+    """Return events sorted by date, dataset and source_row (no copy when already so)."""
+    dates = events["date"].to_numpy()
+    datasets = pd.factorize(events["dataset"], sort=True)[0]
+    rows = events["source_row"].to_numpy()
+    key_steps = (np.diff(dates) > np.timedelta64(0)) | (
+        (np.diff(dates) == np.timedelta64(0))
+        & ((np.diff(datasets) > 0) | ((np.diff(datasets) == 0) & (np.diff(rows) > 0)))
+    )
+    if key_steps.all():
+        return events.reset_index(drop=True)
+    return events.take(np.lexsort((rows, datasets, dates))).reset_index(drop=True)
+
+
+def load_incidents(
+    paths: Path | str | Sequence[Path | str],
+    *,
+    format: Format = "auto",
+    lat_col: str | None = None,
+    lon_col: str | None = None,
+    fix_swapped: bool = False,
+    date_from: Any = None,
+    date_to: Any = None,
+    event_types: Sequence[str] | None = None,
+    is_only: bool = False,
+    max_rows: int | None = None,
+    date_format: str | None = None,
+) -> LoadResult:
+    """Load one or more incident files into canonical events plus a rejection report.
+
+    Parameters
+    ----------
+    paths
+        One file or several (ACLED or UCDP GED CSV, plain CSV, GeoJSON, GeoPackage).
+    format
+        The reader to use; ``"auto"`` picks it from the header or file type.
+    lat_col, lon_col
+        Coordinate column names for plain CSV (detected when omitted).
+    fix_swapped
+        Swap latitude/longitude back where only the swapped point is in Iraq
+        (flagged ``swapped_latlon_fixed``); otherwise such rows are rejected.
+    date_from, date_to
+        Keep events dated within these bounds (inclusive; ``YYYY-MM-DD``).
+    event_types
+        Keep only these event types.
+    is_only
+        Keep only events whose actor1 or actor2 matches an IS rule.
+    max_rows
+        Refuse inputs with more data rows than this (default ``GEO_MAX_ROWS``
+        or 5,000,000); rows are counted before they are parsed.
+    date_format
+        An explicit ``strptime`` format for all dates, e.g. ``"%d/%m/%Y"``.
+
+    Returns
+    -------
+    LoadResult
+        Events, rejections, counts and provenance.
+
+    Raises
+    ------
+    InputError
+        When a file cannot be read at all (missing, empty, not a table, bad
+        encoding, truncated, missing required columns).
+    LimitError
+        When the inputs hold more than ``max_rows`` rows.
+    """
+    files = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not files:
+        raise InputError("no incident files given", hint="pass at least one file")
+    limit = max_rows_default() if max_rows is None else max_rows
+    options = {
+        "lat_col": lat_col,
+        "lon_col": lon_col,
+        "date_format": date_format,
+        "fix_swapped": fix_swapped,
+    }
+    parts: list[_FilePart] = []
+    for path in map(Path, files):
+        used = sum(p.info.rows_read for p in parts)
+        parts.append(_read_file(path, requested=format, max_rows=limit - used, **options))
+
+    problems = Problems()
+    offset = 0
+    for part in parts:
+        problems.extend(part.problems, offset=offset)
+        offset += len(part.frame)
+    frame = (
+        parts[0].frame
+        if len(parts) == 1
+        else pd.concat([p.frame for p in parts], ignore_index=True)
+    )
+    _duplicates(frame, problems)
+    rejected, rejected_mask = _rejections(parts, frame, problems)
+
+    accepted = frame if not rejected_mask.any() else frame.loc[~rejected_mask]
+    accepted = accepted.reset_index(drop=True)
+    accepted["is_rule"] = is_rules(accepted["actor1"], accepted["actor2"])
+    flag_counts = {"any": int((accepted["flags"] != "").sum())}
+    for name in FLAGS:
+        count = int(accepted["flags"].str.contains(name, regex=False).sum())
+        if count:
+            flag_counts[name] = count
+    keep, applied = filter_mask(
+        accepted, date_from=date_from, date_to=date_to, event_types=event_types, is_only=is_only
+    )
+    events = _sorted(accepted if keep.all() else accepted.loc[keep])
+    events = gpd.GeoDataFrame(
+        events,
+        geometry=gpd.points_from_xy(events["longitude"], events["latitude"]),
+        crs="EPSG:4326",
+    )[list(EVENT_COLUMNS)]
+
+    codes = problems.frame()["code"]
+    reasons = codes.value_counts()
+    reason_counts = {
+        str(k): int(v) for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    }
+    ragged = sum(len(p.bad_rows) for p in parts)
+    if ragged:
+        reason_counts["ragged row"] = ragged
+
+    infos = []
+    start = 0
+    for part in parts:
+        stop = start + len(part.frame)
+        rejected_here = int(rejected_mask[start:stop].sum()) + len(part.bad_rows)
+        infos.append(
+            DatasetInfo(
+                **{
+                    **part.info.__dict__,
+                    "rows_accepted": part.info.rows_read - rejected_here,
+                    "rows_rejected": rejected_here,
+                }
+            )
+        )
+        start = stop
+    return LoadResult(
+        events=events,
+        rejected=rejected,
+        rows_read=sum(p.info.rows_read for p in parts),
+        rows_accepted=len(accepted),
+        rows_rejected=len(rejected),
+        rows_filtered_out=int((~keep).sum()),
+        flag_counts=flag_counts,
+        reason_counts=reason_counts,
+        datasets=tuple(infos),
+        filters=applied,
+    )
+
+
+def write_rejections(result: LoadResult, path: Path | str) -> Path:
+    """Write the rejected rows as CSV (``file, line, field, value, reason``), atomically.
+
+    Parameters
+    ----------
+    result
+        A load result.
+    path
+        The CSV to write.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    buffer = io.StringIO()
+    result.rejected.to_csv(buffer, index=False, lineterminator="\n")
+    return write_text(path, buffer.getvalue())
