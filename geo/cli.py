@@ -77,6 +77,9 @@ def build(
     png: Annotated[bool, typer.Option("--png", help="Also write a PNG of each map.")] = False,
     aggregates_only: Annotated[bool, typer.Option(
         "--aggregates-only", help="Leave raw event points out of every map.")] = False,
+    maps_dir: Annotated[Path | None, typer.Option(
+        "--maps-dir", help="Folder of your own map specs (*.toml) instead of the shipped ones.")
+    ] = None,
 ) -> None:
     """Build every map (or the named ones) and the index page."""
     from geo import pipeline
@@ -87,7 +90,7 @@ def build(
             tuple(maps or ()), incidents=tuple(incidents or ()), incident_format=fmt, out=out,
             date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
             boundaries=boundaries, force=force, png=png, aggregates_only=aggregates_only,
-            progress=progress,
+            maps_dir=maps_dir, progress=progress,
         )
     finally:
         if status is not None:
@@ -96,11 +99,14 @@ def build(
 
 
 @app.command("maps")
-def list_maps() -> None:
-    """List the shipped map specs."""
+def list_maps(
+    maps_dir: Annotated[Path | None, typer.Option("--maps-dir", help="Folder of map specs.")
+                        ] = None,
+) -> None:
+    """List the map specs (the shipped ones, or those in --maps-dir)."""
     from geo.spec import load_specs
 
-    for spec in load_specs():
+    for spec in load_specs(folder=maps_dir):
         _echo(f"{spec.name:16} {spec.title} — {spec.description}")
 
 

@@ -147,6 +147,7 @@ def build(
     force: bool = False,
     png: bool = False,
     aggregates_only: bool = False,
+    maps_dir: Path | str | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the named maps (all shipped specs by default) and the index page.
@@ -171,6 +172,8 @@ def build(
         Also write a PNG of each map through headless Chromium.
     aggregates_only
         Leave raw event points out of every map (for data that may not be republished).
+    maps_dir
+        A folder of your own map specs to use instead of the shipped ones.
     progress
         Called with a short message at each step.
 
@@ -181,7 +184,7 @@ def build(
     """
     say = progress or (lambda _msg: None)
     out_dir = Path(out) if out is not None else default_output_dir()
-    specs = load_specs(tuple(names))
+    specs = load_specs(tuple(names), folder=Path(maps_dir) if maps_dir else None)
 
     say("boundaries")
     resolved = resolve_boundaries(boundaries)
