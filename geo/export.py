@@ -1,0 +1,275 @@
+"""Write joined events and statistics tables, by extension, with provenance.
+
+Formats (chosen by the file extension):
+
+* ``.parquet``: GeoParquet for events, plain Parquet for tables; the
+  provenance is JSON in the file's key-value metadata under
+  ``disputed_maps:provenance``.
+* ``.gpkg``: GeoPackage (events only), layer ``events``; the provenance is the
+  layer's GDAL metadata item ``provenance``. The file's timestamps are pinned
+  to the provenance run date so that the same input gives the same bytes.
+* ``.geojson``: a FeatureCollection with a top-level ``provenance`` member,
+  coordinates rounded to 6 decimals (0.1 m), keys sorted.
+* ``.csv``: no geometry column (latitude/longitude instead); the provenance is
+  written beside it as ``<stem>.provenance.json``.
+* ``.md``: tables only; a header listing the provenance, then the table.
+
+Every file goes through :mod:`geo.write` (temporary file, then rename), and
+the same input gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import warnings
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pyogrio
+import shapely
+
+from geo.errors import OutputError
+from geo.write import atomic_path, write_text
+
+PROVENANCE_KEY = "disputed_maps:provenance"
+EVENT_FORMATS = (".parquet", ".gpkg", ".geojson", ".csv")
+TABLE_FORMATS = (".csv", ".md", ".parquet")
+
+
+def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise OutputError(
+            f"cannot write {what} to {path}: unknown extension {path.suffix or '(none)'!r}",
+            hint=f"use one of {', '.join(allowed)}",
+        )
+    return suffix
+
+
+def _dumps(value: Any, *, indent: int | None = None) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, allow_nan=False)
+
+
+def sidecar_path(path: Path | str) -> Path:
+    """Return where the provenance of a CSV file is written (``<stem>.provenance.json``)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.provenance.json")
+
+
+def _iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with datetime columns as ISO text (date only where all are midnight)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            values = out[col]
+            fmt = "%Y-%m-%d" if (values.dropna() == values.dropna().dt.normalize()).all() else None
+            text = values.dt.strftime(fmt or "%Y-%m-%dT%H:%M:%S")
+            out[col] = text.astype(object).where(values.notna(), None)
+    return out
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, provenance: Mapping[str, Any]) -> None:
+    """Write (Geo)Parquet with the provenance in the file metadata, atomically."""
+    with atomic_path(path) as tmp:
+        if isinstance(frame, gpd.GeoDataFrame):
+            # geopandas writes the GeoParquet "geo" metadata; add ours beside it.
+            frame.to_parquet(tmp, index=False)
+            table = pq.read_table(tmp)
+            tmp.unlink()
+        else:
+            import pyarrow as pa
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        metadata = dict(table.schema.metadata or {})
+        metadata[PROVENANCE_KEY.encode()] = _dumps(provenance).encode("utf-8")
+        pq.write_table(table.replace_schema_metadata(metadata), tmp)
+
+
+@contextlib.contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    """Set GDAL configuration options for the duration of a block, then restore them."""
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(old)
+
+
+def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, provenance: Mapping[str, Any]) -> None:
+    stamp = f"{provenance.get('run_date', '1970-01-01')}T00:00:00.000Z"
+    with atomic_path(path) as tmp, _gdal_config(OGR_CURRENT_DATE=stamp), warnings.catch_warnings():
+        # the temporary file ends in ".part", which GDAL warns about
+        warnings.filterwarnings("ignore", message="The filename extension should be")
+        pyogrio.write_dataframe(
+            gdf,
+            tmp,
+            layer="events",
+            driver="GPKG",
+            layer_metadata={"provenance": _dumps(provenance)},
+        )
+
+
+def _round6(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    out[out.geometry.name] = shapely.transform(out.geometry.values, lambda c: np.round(c, 6))
+    return out
+
+
+def _geojson(gdf: gpd.GeoDataFrame, provenance: Mapping[str, Any]) -> str:
+    data = json.loads(_round6(_iso_dates(gdf.to_crs("EPSG:4326"))).to_json(drop_id=True, na="null"))
+    data["provenance"] = provenance
+    return _dumps(data) + "\n"
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    return _iso_dates(frame).to_csv(index=False, lineterminator="\n")
+
+
+def write_events(gdf: gpd.GeoDataFrame, path: Path | str, *, provenance: Mapping[str, Any]) -> Path:
+    """Write joined events in the format the extension names, with provenance.
+
+    Parameters
+    ----------
+    gdf
+        The events (e.g. :attr:`geo.join.JoinResult.events`).
+    path
+        Target file: ``.parquet``, ``.gpkg``, ``.geojson`` or ``.csv``.
+    provenance
+        The record from :func:`geo.provenance.build`.
+
+    Returns
+    -------
+    Path
+        The file written (for CSV, its provenance sidecar is written too).
+
+    Raises
+    ------
+    OutputError
+        For an unknown extension, or when the file cannot be written.
+    """
+    path = Path(path)
+    suffix = _suffix(path, EVENT_FORMATS, "events")
+    if suffix == ".parquet":
+        _write_parquet(gdf, path, provenance)
+    elif suffix == ".gpkg":
+        _write_gpkg(gdf, path, provenance)
+    elif suffix == ".geojson":
+        write_text(path, _geojson(gdf, provenance))
+    else:
+        table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        if "latitude" not in table or "longitude" not in table:
+            wgs = gdf.geometry.to_crs("EPSG:4326")
+            table["latitude"] = np.round(wgs.y.to_numpy(), 6)
+            table["longitude"] = np.round(wgs.x.to_numpy(), 6)
+        write_text(path, _csv(table))
+        write_text(sidecar_path(path), _dumps(provenance, indent=1) + "\n")
+    return path
+
+
+def _cell(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(df: pd.DataFrame, provenance: Mapping[str, Any], title: str) -> str:
+    tool = provenance.get("tool", {})
+    b = provenance.get("boundaries", {})
+    lines = [
+        f"# {title}",
+        "",
+        f"- Tool: {tool.get('name', 'disputed-maps')} {tool.get('version', '')}, "
+        f"run {provenance.get('run_date', '')}",
+        f"- Boundaries: {b.get('title', '')} ({b.get('key', '')}, {b.get('version', '')}); "
+        f"licence {b.get('licence', '')}; {b.get('attribution', '')}",
+    ]
+    for item in provenance.get("inputs", []):
+        lines.append(f"- Input: {item.get('file', '')} (sha256 {item.get('sha256', '')})")
+    filters = provenance.get("filters", {})
+    shown = "; ".join(f"{k} = {v}" for k, v in filters.items()) or "none"
+    lines.append(f"- Filters: {shown}")
+    for s in provenance.get("sources", []):
+        lines.append(f"- Source: {s.get('title', '')} ({s.get('licence', '')})")
+    if "acled" in provenance:
+        lines.append(f"- Citation: {provenance['acled']['citation']}")
+    # "-->" would end the comment early; "\u003e" is the same JSON text.
+    machine = _dumps(provenance).replace("-->", "--\\u003e")
+    lines += ["", f"<!-- provenance: {machine} -->", ""]
+    text = _iso_dates(df)
+    lines.append("| " + " | ".join(_cell(c) for c in text.columns) + " |")
+    lines.append("|" + "|".join("---" for _ in text.columns) + "|")
+    for row in text.itertuples(index=False, name=None):
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_table(df: pd.DataFrame, path: Path | str, *, provenance: Mapping[str, Any]) -> Path:
+    """Write a statistics table in the format the extension names, with provenance.
+
+    Parameters
+    ----------
+    df
+        The table (e.g. from :func:`geo.aggregate.aggregate`), written in its row order.
+    path
+        Target file: ``.csv``, ``.md`` or ``.parquet``.
+    provenance
+        The record from :func:`geo.provenance.build`.
+
+    Returns
+    -------
+    Path
+        The file written (for CSV, its provenance sidecar is written too).
+
+    Raises
+    ------
+    OutputError
+        For an unknown extension, or when the file cannot be written.
+    """
+    path = Path(path)
+    suffix = _suffix(path, TABLE_FORMATS, "a table")
+    frame = (
+        pd.DataFrame(df.drop(columns=df.geometry.name)) if isinstance(df, gpd.GeoDataFrame) else df
+    )
+    if suffix == ".parquet":
+        _write_parquet(frame, path, provenance)
+    elif suffix == ".md":
+        write_text(path, _markdown(frame, provenance, title=path.stem))
+    else:
+        write_text(path, _csv(frame))
+        write_text(sidecar_path(path), _dumps(provenance, indent=1) + "\n")
+    return path
+
+
+def read_provenance(path: Path | str) -> dict[str, Any]:
+    """Return the provenance stored in (or beside) a file this module wrote.
+
+    Parameters
+    ----------
+    path
+        A ``.parquet``, ``.gpkg``, ``.geojson``, ``.csv`` or ``.md`` file.
+
+    Returns
+    -------
+    dict
+        The provenance record.
+    """
+    path = Path(path)
+    suffix = _suffix(path, (*EVENT_FORMATS, ".md"), "provenance")
+    if suffix == ".parquet":
+        return json.loads(pq.read_schema(path).metadata[PROVENANCE_KEY.encode()])
+    if suffix == ".gpkg":
+        return json.loads(pyogrio.read_info(path, layer="events")["layer_metadata"]["provenance"])
+    if suffix == ".geojson":
+        return json.loads(path.read_text(encoding="utf-8"))["provenance"]
+    if suffix == ".md":
+        text = path.read_text(encoding="utf-8")
+        start = text.index("<!-- provenance: ") + len("<!-- provenance: ")
+        return json.loads(text[start : text.index(" -->", start)])
+    return json.loads(sidecar_path(path).read_text(encoding="utf-8"))

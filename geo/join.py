@@ -1,0 +1,590 @@
+"""Area assignment, border rules and distances (pure).
+
+Border rules
+------------
+Every event is joined to the finest admin layer the boundaries have
+(sub-districts, else districts); its district and governorate are the parent
+codes that polygon carries, so the three levels can never disagree. The
+COD-AB levels nest: the dissolved sub-districts equal the districts, and the
+districts the governorates, to within 0.0005 km² (tested against an
+independent governorate join on the real data).
+
+* ``matched``: the point lies in exactly one polygon (its boundary included).
+* ``on_edge``: the point touches several polygons — a shared edge, a shared
+  corner or a sliver where neighbours overlap. It goes to the polygon with the
+  lowest code, deterministically, and is counted per level: a point on the
+  edge between two sub-districts of one district is on an edge only at the
+  sub-district level.
+* ``nearest``: the point lies in no polygon (a river gap, just across the
+  border) but within ``tolerance_m`` of one; it goes to the nearest polygon
+  (lowest code on a tie), measured in EPSG:32638, and ``join_distance_m`` says
+  how far it was.
+* ``unmatched``: farther than the tolerance from every polygon. The event
+  keeps its row with empty area codes, and the report lists it with its
+  nearest area and the distance. Nothing is dropped.
+
+Events whose ``precision_level`` is coarser than a level (an area centroid)
+are still placed, and ``coarse_adm1``/``_adm2``/``_adm3`` mark them so that
+aggregates at that level can include or exclude them.
+
+Distances
+---------
+Distances are computed in EPSG:32638 (UTM 38N) and given in km. The distance
+to a line (the KRG line, a zone's edge, the Hamrin ridge) comes from
+:class:`LineDistance`: the line is densified so that no segment is longer than
+``spacing_m``, a KD-tree finds the nearest vertex and the two segments beside
+it are measured exactly. The result is never below the true distance and at
+most ``spacing_m / 2`` above it (25 m at the default 50 m spacing). The
+distance to the Hamrin dam (a point) is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from scipy.spatial import cKDTree
+
+from geo.errors import ValidationError
+from geo.types import JOIN_COLUMNS, ProjectLayers
+
+METRIC_CRS = "EPSG:32638"
+GEOGRAPHIC_CRS = "EPSG:4326"
+DEFAULT_SPACING_M = 50.0
+
+Status = Literal["matched", "on_edge", "nearest", "unmatched"]
+STATUSES: tuple[Status, ...] = ("matched", "on_edge", "nearest", "unmatched")
+ADMIN_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict")
+
+#: For each ``precision_level``: is the event coarse at adm1, adm2, adm3?
+COARSE: dict[str, tuple[bool, bool, bool]] = {
+    "point": (False, False, False),
+    "subdistrict": (False, False, False),
+    "district": (False, False, True),
+    "governorate": (False, True, True),
+    "country": (True, True, True),
+}
+
+
+@cache
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def to_metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Project longitude/latitude arrays (EPSG:4326) to EPSG:32638 metres.
+
+    Parameters
+    ----------
+    lon, lat
+        Coordinates in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Easting and northing in metres; non-finite input gives non-finite output.
+    """
+    x, y = _transformer(GEOGRAPHIC_CRS, METRIC_CRS).transform(
+        np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+    )
+    return np.asarray(x), np.asarray(y)
+
+
+def _metric_geometry(frame: gpd.GeoDataFrame) -> shapely.Geometry | None:
+    """Return the union of a layer's geometries in EPSG:32638 (None when empty)."""
+    if frame is None or frame.empty:
+        return None
+    geom = shapely.union_all(frame.to_crs(METRIC_CRS).geometry.values)
+    return None if geom.is_empty else geom
+
+
+class LineDistance:
+    """Distance from many points to one (multi)line, built once and queried fast.
+
+    The line (in EPSG:32638) is densified so that no segment is longer than
+    ``spacing_m``; a KD-tree over the vertices finds the nearest vertex of each
+    point, and the two segments on either side of it are measured exactly. The
+    answer is never below the true distance ``d`` and never above
+    ``sqrt(d**2 + (spacing_m / 2)**2)``, so the error is at most
+    :attr:`max_error_m` ``= spacing_m / 2`` and shrinks with distance.
+
+    Parameters
+    ----------
+    line
+        A LineString, MultiLineString or any geometry whose boundary is wanted
+        already taken (e.g. ``polygon.boundary``), in metres.
+    spacing_m
+        Longest segment after densifying.
+    """
+
+    def __init__(self, line: shapely.Geometry, *, spacing_m: float = DEFAULT_SPACING_M) -> None:
+        if spacing_m <= 0:
+            raise ValueError(f"spacing_m must be positive, got {spacing_m}")
+        dense = shapely.segmentize(line, max_segment_length=spacing_m)
+        coords, part = shapely.get_coordinates(
+            shapely.get_parts(shapely.get_parts(dense)), return_index=True
+        )
+        if len(coords) == 0:
+            raise ValueError("cannot measure distances to an empty line")
+        self.spacing_m = float(spacing_m)
+        self.max_error_m = self.spacing_m / 2
+        self._coords = coords
+        # A segment joins vertex j to j + 1 when both belong to the same part.
+        joined = np.append(part[:-1] == part[1:], False)
+        self._next = np.where(joined, np.arange(len(coords)) + 1, np.arange(len(coords)))
+        self._prev = np.where(
+            np.roll(joined, 1), np.arange(len(coords)) - 1, np.arange(len(coords))
+        )
+        # Without compact nodes or median splits the tree answers far-away points
+        # several times faster (measured: 0.6 s instead of 5 s for 1e6 points, same result).
+        self._tree = cKDTree(coords, compact_nodes=False, balanced_tree=False)
+
+    def __call__(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Return the distance in metres from each point ``(x, y)`` to the line.
+
+        Parameters
+        ----------
+        x, y
+            Point coordinates in EPSG:32638 metres; non-finite points give NaN.
+
+        Returns
+        -------
+        numpy.ndarray
+            Distances in metres.
+        """
+        x = np.asarray(x, dtype="float64")
+        y = np.asarray(y, dtype="float64")
+        out = np.full(x.shape, np.nan)
+        ok = np.isfinite(x) & np.isfinite(y)
+        px, py = x[ok], y[ok]
+        _, vertex = self._tree.query(np.column_stack((px, py)), workers=-1)
+        after = _segment_distance(px, py, self._coords, vertex, self._next[vertex])
+        before = _segment_distance(px, py, self._coords, self._prev[vertex], vertex)
+        out[ok] = np.minimum(after, before)
+        return out
+
+
+def _segment_distance(
+    px: np.ndarray, py: np.ndarray, coords: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Return the exact distance from points to segments ``coords[a]``–``coords[b]``."""
+    ax, ay = coords[a, 0], coords[a, 1]
+    dx, dy = coords[b, 0] - ax, coords[b, 1] - ay
+    length2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(length2 > 0, ((px - ax) * dx + (py - ay) * dy) / length2, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(px - (ax + t * dx), py - (ay + t * dy))
+
+
+def inside(geometry: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Return True for the points in (or on the boundary of) one geometry.
+
+    A bounding-box prefilter limits the exact test (``shapely.intersects_xy`` on
+    the prepared geometry) to the points that can be inside.
+    """
+    result = np.zeros(len(lon), dtype=bool)
+    if geometry is None or geometry.is_empty:
+        return result
+    shapely.prepare(geometry)
+    minx, miny, maxx, maxy = geometry.bounds
+    cand = np.flatnonzero((lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy))
+    result[cand] = shapely.intersects_xy(geometry, lon[cand], lat[cand])
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class Location:
+    """Where points fell in one polygon layer (indices into the layer's sorted rows)."""
+
+    index: np.ndarray  # polygon index per point, -1 where none
+    status: np.ndarray  # one of STATUSES per point
+    distance_m: np.ndarray  # 0 inside, distance to the polygon otherwise, NaN if no coordinates
+    ambiguous: tuple[np.ndarray, ...]  # per group: touched polygons of different groups
+    nearest: np.ndarray  # for unmatched points: nearest polygon (-1 without coordinates)
+
+
+class PolygonIndex:
+    """One admin layer, sorted by code, prepared for locating many points.
+
+    Parameters
+    ----------
+    frame
+        The layer (canonical admin schema, EPSG:4326).
+    """
+
+    def __init__(self, frame: gpd.GeoDataFrame) -> None:
+        frame = frame.sort_values("code", kind="stable").reset_index(drop=True)
+        self.frame = frame
+        self.geoms = np.asarray(frame.geometry.values, dtype=object)
+        shapely.prepare(self.geoms)
+        self.bounds = shapely.bounds(self.geoms)
+        self.metric = np.asarray(frame.to_crs(METRIC_CRS).geometry.values, dtype=object)
+        self.tree = shapely.STRtree(self.metric)
+
+    def locate(
+        self,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        *,
+        tolerance_m: float,
+        groups: Sequence[np.ndarray] = (),
+    ) -> Location:
+        """Apply the border rules to every point.
+
+        Parameters
+        ----------
+        lon, lat
+            Point coordinates in degrees.
+        tolerance_m
+            Farthest a point outside every polygon may be and still be matched.
+        groups
+            Per parent level, the parent code of each polygon (same order as
+            :attr:`frame`); a point touching polygons of different parents is
+            ambiguous at that level.
+
+        Returns
+        -------
+        Location
+            Polygon, status and distance per point.
+        """
+        n = len(lon)
+        order = np.argsort(lon, kind="stable")
+        xs, ys = lon[order], lat[order]
+        first = np.full(n, -1, dtype=np.int64)  # in sorted point order
+        hits = np.zeros(n, dtype=np.int64)
+        ambiguous = [np.zeros(n, dtype=bool) for _ in groups]
+        for i, (geom, (minx, miny, maxx, maxy)) in enumerate(
+            zip(self.geoms, self.bounds, strict=True)
+        ):
+            lo, hi = np.searchsorted(xs, minx, "left"), np.searchsorted(xs, maxx, "right")
+            band = ys[lo:hi]
+            cand = np.flatnonzero((band >= miny) & (band <= maxy)) + lo
+            hit = cand[shapely.intersects_xy(geom, xs[cand], ys[cand])]
+            if hit.size == 0:
+                continue
+            taken = hit[first[hit] >= 0]
+            for flag, group in zip(ambiguous, groups, strict=True):
+                flag[taken] |= group[first[taken]] != group[i]
+            first[hit[first[hit] < 0]] = i  # polygons come in code order: lowest code wins
+            hits[hit] += 1
+
+        index = np.empty(n, dtype=np.int64)
+        index[order] = first
+        count = np.empty(n, dtype=np.int64)
+        count[order] = hits
+        amb = []
+        for flag in ambiguous:
+            unsorted = np.empty(n, dtype=bool)
+            unsorted[order] = flag
+            amb.append(unsorted)
+
+        status = np.where(count > 1, "on_edge", "matched").astype(object)
+        distance = np.zeros(n)
+        nearest = np.full(n, -1, dtype=np.int64)
+        finite = np.isfinite(lon) & np.isfinite(lat)
+        distance[~finite] = np.nan
+        outside = np.flatnonzero(index < 0)
+        status[outside] = "unmatched"
+        todo = outside[finite[outside]]
+        if todo.size:
+            x, y = to_metric(lon[todo], lat[todo])
+            points = shapely.points(x, y)
+            near, near_d = self._nearest(points, max_distance=tolerance_m)
+            close = near >= 0
+            index[todo[close]] = near[close]
+            status[todo[close]] = "nearest"
+            distance[todo[close]] = near_d[close]
+            far = todo[~close]
+            if far.size:
+                far_i, far_d = self._nearest(points[~close], max_distance=None)
+                nearest[far] = far_i
+                distance[far] = far_d
+        return Location(index, status.astype(str), distance, tuple(amb), nearest)
+
+    def _nearest(
+        self, points: np.ndarray, *, max_distance: float | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the nearest polygon (lowest index on a tie, -1 beyond range) and distance."""
+        (src, dst), dist = self.tree.query_nearest(
+            points, max_distance=max_distance, return_distance=True, all_matches=True
+        )
+        best = np.full(len(points), -1, dtype=np.int64)
+        best_d = np.full(len(points), np.nan)
+        if src.size:
+            order = np.lexsort((dst, src))  # by point, then by polygon index
+            src, dst, dist = src[order], dst[order], dist[order]
+            first = np.r_[True, src[1:] != src[:-1]]  # the lowest index of each point
+            best[src[first]] = dst[first]
+            best_d[src[first]] = dist[first]
+        return best, best_d
+
+
+@dataclass(frozen=True)
+class LevelCounts:
+    """How the events of one admin level were placed."""
+
+    level: str
+    matched: int
+    on_edge: int
+    nearest: int
+    unmatched: int
+    coarse: int
+
+
+@dataclass(frozen=True, eq=False)
+class JoinReport:
+    """Counts of the join, per level, and the events no area could take."""
+
+    total: int
+    boundary_source: str
+    joined_level: str
+    tolerance_m: float
+    levels: tuple[LevelCounts, ...]
+    unmatched: pd.DataFrame  # event_id, nearest_code, nearest_name, distance_m
+    max_distance_error_m: float
+    notes: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        """Return the report as a few lines of text for the terminal."""
+        lines = [
+            f"join: {self.total:,} events against {self.boundary_source} "
+            f"({self.joined_level} polygons; nearest-area tolerance {self.tolerance_m:g} m)",
+            f"  {'level':<12}{'matched':>10}{'on edge':>10}{'nearest':>10}"
+            f"{'unmatched':>11}{'coarse':>9}",
+        ]
+        for c in self.levels:
+            lines.append(
+                f"  {c.level:<12}{c.matched:>10,}{c.on_edge:>10,}{c.nearest:>10,}"
+                f"{c.unmatched:>11,}{c.coarse:>9,}"
+            )
+        if len(self.unmatched):
+            shown = self.unmatched.head(5)
+            listed = "; ".join(
+                f"{r.event_id} ({r.distance_m / 1000:.1f} km from {r.nearest_code or '?'})"
+                for r in shown.itertuples()
+            )
+            more = (
+                f" and {len(self.unmatched) - len(shown):,} more" if len(self.unmatched) > 5 else ""
+            )
+            lines.append(f"  unmatched (kept, no area): {listed}{more}")
+        lines.append(
+            f"  line distances exact to within {self.max_distance_error_m:g} m (EPSG:32638)"
+        )
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)
+class JoinResult:
+    """The joined events (input rows and order, plus :data:`geo.types.JOIN_COLUMNS`)."""
+
+    events: gpd.GeoDataFrame
+    report: JoinReport
+
+
+def _coordinates(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if events.crs is None:
+        raise ValidationError(
+            "events table has no CRS",
+            hint="the loaders return EPSG:4326; set it with events.set_crs(4326)",
+        )
+    geoms = events.geometry.values
+    lon = np.asarray(shapely.get_x(geoms), dtype="float64")
+    lat = np.asarray(shapely.get_y(geoms), dtype="float64")
+    if not CRS.from_user_input(events.crs).equals(CRS.from_user_input(GEOGRAPHIC_CRS)):
+        lon, lat = _transformer(events.crs.to_string(), GEOGRAPHIC_CRS).transform(lon, lat)
+    return np.asarray(lon), np.asarray(lat)
+
+
+def _coarse_flags(events: pd.DataFrame) -> np.ndarray:
+    levels = events["precision_level"].astype("string").fillna("")
+    unknown = sorted(set(levels.unique()) - set(COARSE))
+    if unknown:
+        bad = events.loc[levels.isin(unknown), "event_id"].astype(str).head(5).tolist()
+        raise ValidationError(
+            f"precision_level has unknown values {unknown} (events {', '.join(bad)}…); "
+            f"expected one of {', '.join(COARSE)}",
+            problems=[f"event {e}: unknown precision_level" for e in bad],
+            hint="load events through geo.incidents, which fills precision_level",
+        )
+    table = np.array([COARSE[k] for k in COARSE])
+    return table[pd.Categorical(levels, categories=list(COARSE)).codes]
+
+
+def join_events(
+    events: gpd.GeoDataFrame,
+    layers: ProjectLayers,
+    *,
+    tolerance_m: float = 1000.0,
+    spacing_m: float = DEFAULT_SPACING_M,
+) -> JoinResult:
+    """Add areas, zone flags and distances to every event (see the module docstring).
+
+    Parameters
+    ----------
+    events
+        Events with :data:`geo.types.EVENT_COLUMNS` (point geometry, EPSG:4326).
+    layers
+        The boundaries and project layers to join against.
+    tolerance_m
+        A point in no polygon but within this many metres of one is matched to
+        the nearest (status ``nearest``); beyond it, it is ``unmatched``.
+    spacing_m
+        Densifying step of the lines for distances; the error is at most half of it.
+
+    Returns
+    -------
+    JoinResult
+        The events, same rows in the same order, with :data:`geo.types.JOIN_COLUMNS`
+        added (replaced if present), and the join report.
+    """
+    if not tolerance_m >= 0:
+        raise ValidationError(
+            f"tolerance_m must be zero or more, got {tolerance_m}",
+            hint="pass a distance in metres such as 1000",
+        )
+    missing = [c for c in ("event_id", "precision_level") if c not in events.columns]
+    if missing:
+        raise ValidationError(
+            f"events table lacks column(s) {', '.join(missing)}",
+            hint="load events through geo.incidents, which returns the canonical columns",
+        )
+    b = layers.boundaries
+    joined_level = "subdistrict" if b.subdistricts is not None else "district"
+    index = PolygonIndex(b.level(joined_level))
+    rows = index.frame
+    parents = ("adm1_code", "adm2_code")
+    groups = [pd.factorize(rows[c].astype(str))[0] for c in parents]
+
+    lon, lat = _coordinates(events)
+    loc = index.locate(lon, lat, tolerance_m=tolerance_m, groups=groups)
+    n = len(events)
+
+    cols: dict[str, object] = {}
+    for c in ("adm1_code", "adm1_name", "adm2_code", "adm2_name", "adm3_code", "adm3_name"):
+        values = rows[c].fillna("").astype(str).to_numpy(dtype=object)
+        if joined_level == "district" and c.startswith("adm3"):
+            values = np.full(len(rows), "", dtype=object)
+        # index -1 (no area) picks the appended empty string
+        cols[c] = pd.array(np.append(values, "")[loc.index], dtype="str")
+    cols["join_status"] = pd.array(loc.status, dtype="str")
+    cols["join_distance_m"] = np.round(loc.distance_m, 1)
+    coarse = _coarse_flags(events)
+    for k in range(3):
+        cols[f"coarse_adm{k + 1}"] = coarse[:, k]
+
+    zones = {
+        "in_disputed_unami": layers.disputed_unami,
+        "in_disputed_wide": layers.disputed_wide,
+        "in_krg_area": layers.krg_area,
+        "in_hamrin_area": layers.hamrin_area,
+    }
+    for name, frame in zones.items():
+        geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
+        cols[name] = inside(geom, lon, lat)
+
+    x, y = to_metric(lon, lat)
+    notes: list[str] = []
+    lines = {
+        "dist_krg_line_km": _metric_geometry(layers.krg_line),
+        "dist_unami_edge_km": _boundary(_metric_geometry(layers.disputed_unami)),
+        "dist_wide_edge_km": _boundary(_metric_geometry(layers.disputed_wide)),
+        "dist_hamrin_ridge_km": _metric_geometry(layers.hamrin_ridge),
+    }
+    for name, line in lines.items():
+        if line is None:
+            cols[name] = np.full(n, np.nan)
+            notes.append(f"{name} left empty: its layer has no geometry")
+            continue
+        cols[name] = np.round(LineDistance(line, spacing_m=spacing_m)(x, y) / 1000, 3)
+    cols["dist_krg_line_km"] = np.where(
+        cols["in_krg_area"], -cols["dist_krg_line_km"], cols["dist_krg_line_km"]
+    )
+    dam = _metric_geometry(layers.hamrin_dam)
+    if dam is None:
+        cols["dist_hamrin_dam_km"] = np.full(n, np.nan)
+        notes.append("dist_hamrin_dam_km left empty: the dam layer has no geometry")
+    else:
+        dam_xy = shapely.get_coordinates(dam)[0]
+        cols["dist_hamrin_dam_km"] = np.round(np.hypot(x - dam_xy[0], y - dam_xy[1]) / 1000, 3)
+    cols["boundary_source"] = pd.array(np.full(n, b.source.key, dtype=object), dtype="str")
+
+    out = events.drop(columns=[c for c in JOIN_COLUMNS if c in events.columns])
+    out = out.assign(**{c: cols[c] for c in JOIN_COLUMNS})
+    assert len(out) == n and out.index.equals(events.index), "the join changed the rows"
+
+    report = _report(
+        events,
+        rows,
+        loc,
+        coarse,
+        joined_level=joined_level,
+        source=b.source.key,
+        tolerance_m=tolerance_m,
+        spacing_m=spacing_m,
+        notes=tuple(notes),
+    )
+    return JoinResult(events=out, report=report)
+
+
+def _boundary(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    return None if geom is None else geom.boundary
+
+
+def _report(
+    events: pd.DataFrame,
+    rows: gpd.GeoDataFrame,
+    loc: Location,
+    coarse: np.ndarray,
+    *,
+    joined_level: str,
+    source: str,
+    tolerance_m: float,
+    spacing_m: float,
+    notes: tuple[str, ...],
+) -> JoinReport:
+    levels = ADMIN_LEVELS if joined_level == "subdistrict" else ADMIN_LEVELS[:2]
+    placed = (loc.status == "matched") | (loc.status == "on_edge")
+    counts = []
+    for k, level in enumerate(levels):
+        edge = loc.ambiguous[k] if k < len(loc.ambiguous) else loc.status == "on_edge"
+        edge = edge & placed
+        counts.append(
+            LevelCounts(
+                level=level,
+                matched=int((placed & ~edge).sum()),
+                on_edge=int(edge.sum()),
+                nearest=int((loc.status == "nearest").sum()),
+                unmatched=int((loc.status == "unmatched").sum()),
+                coarse=int(coarse[:, k].sum()),
+            )
+        )
+    lost = np.flatnonzero(loc.status == "unmatched")
+    codes = np.append(rows["code"].astype(str).to_numpy(dtype=object), "")
+    names = np.append(rows["name"].astype(str).to_numpy(dtype=object), "")
+    unmatched = pd.DataFrame(
+        {
+            "event_id": events["event_id"].astype(str).to_numpy()[lost],
+            "nearest_code": codes[loc.nearest[lost]],
+            "nearest_name": names[loc.nearest[lost]],
+            "distance_m": np.round(loc.distance_m[lost], 1),
+        }
+    )
+    return JoinReport(
+        total=len(events),
+        boundary_source=source,
+        joined_level=joined_level,
+        tolerance_m=float(tolerance_m),
+        levels=tuple(counts),
+        unmatched=unmatched,
+        max_distance_error_m=spacing_m / 2,
+        notes=notes,
+    )

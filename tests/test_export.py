@@ -1,0 +1,170 @@
+"""Tests of geo.export and geo.provenance: formats, provenance, byte-identical reruns."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from test_join import make_events, tiny_layers
+
+from geo import provenance
+from geo.aggregate import aggregate
+from geo.errors import OutputError
+from geo.export import read_provenance, sidecar_path, write_events, write_table
+from geo.join import join_events
+from geo.types import JOIN_COLUMNS
+
+
+@dataclass(frozen=True)
+class FakeDataset:
+    """Stands in for geo.incidents.DatasetInfo."""
+
+    name: str
+    sha256: str
+    format: str
+    rows_read: int
+    acled: bool
+
+
+@pytest.fixture
+def prov(monkeypatch) -> dict:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
+    return provenance.build(
+        inputs=[FakeDataset("acled.csv", "ab" * 32, "acled", 5, acled=True)],
+        filters={"is_only": True, "date_from": pd.Timestamp("2021-01-01").date()},
+        boundaries=tiny_layers().boundaries.source,
+        acled_access_date="2024-05-01",
+    )
+
+
+@pytest.fixture(scope="module")
+def joined() -> gpd.GeoDataFrame:
+    points = [(44.25, 34.25), (45.0, 34.25), (45.123456789, 34.5), (47.0, 34.5)]
+    events = make_events(points, notes=['a, "quoted" note', "Arabic: ديالى", "", "x|y"])
+    return join_events(events, tiny_layers()).events
+
+
+def test_provenance_has_everything_and_a_fixed_date(prov):
+    assert list(prov) == sorted(prov)
+    assert prov["run_date"] == "2023-11-14"
+    assert prov["tool"]["name"] == "disputed-maps"
+    assert prov["inputs"][0] == {
+        "file": "acled.csv", "format": "acled", "rows_read": 5, "sha256": "ab" * 32,
+    }  # fmt: skip
+    assert prov["boundaries"]["key"] == "test-src"
+    assert prov["boundaries"]["licence"] == "CC0"
+    assert prov["filters"] == {"date_from": "2021-01-01", "is_only": True}
+    citation = prov["acled"]["citation"]
+    assert "Armed Conflict Location & Event Data Project (ACLED)" in citation
+    assert "www.acleddata.com" in citation and "2024-05-01" in citation
+    assert prov["acled"]["filters"] == prov["filters"]
+    assert "joined" in prov["acled"]["manipulations"]
+
+
+def test_provenance_hashes_input_files_and_omits_acled_for_others(tmp_path):
+    f = tmp_path / "ucdp.csv"
+    f.write_bytes(b"id,latitude\n1,34\n")
+    rec = provenance.build(inputs=[f], filters={}, boundaries=tiny_layers().boundaries.source)
+    digest = hashlib.sha256(b"id,latitude\n1,34\n").hexdigest()
+    assert rec["inputs"] == [{"file": "ucdp.csv", "bytes": 17, "sha256": digest}]
+    assert "acled" not in rec
+
+
+def test_run_date_is_today_without_source_date_epoch(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    today = datetime.datetime.now(tz=datetime.UTC).date().isoformat()
+    assert provenance.run_date() == today
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg", ".geojson", ".csv"])
+def test_events_are_byte_identical_on_rerun_and_carry_provenance(tmp_path, joined, prov, suffix):
+    a = write_events(joined, tmp_path / f"a{suffix}", provenance=prov)
+    first = a.read_bytes()
+    write_events(joined, a, provenance=prov)
+    assert a.read_bytes() == first
+    b = write_events(joined, tmp_path / f"b{suffix}", provenance=prov)
+    assert b.read_bytes() == first
+    assert read_provenance(a) == prov
+
+
+def test_geoparquet_round_trips(tmp_path, joined, prov):
+    path = write_events(joined, tmp_path / "e.parquet", provenance=prov)
+    back = gpd.read_parquet(path)
+    assert back.crs.to_epsg() == 4326
+    assert back["event_id"].tolist() == joined["event_id"].tolist()
+    assert list(back.columns) == list(joined.columns)
+    assert back["join_status"].tolist() == joined["join_status"].tolist()
+
+
+def test_geopackage_round_trips(tmp_path, joined, prov):
+    path = write_events(joined, tmp_path / "e.gpkg", provenance=prov)
+    back = pyogrio.read_dataframe(path, layer="events")
+    assert back["adm3_code"].tolist() == joined["adm3_code"].tolist()
+    assert back["notes"].tolist()[1] == "Arabic: ديالى"
+
+
+def test_geojson_has_provenance_rounded_coordinates_and_sorted_keys(tmp_path, joined, prov):
+    path = write_events(joined, tmp_path / "e.geojson", provenance=prov)
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert data["type"] == "FeatureCollection"
+    assert data["provenance"] == prov
+    assert data["features"][2]["geometry"]["coordinates"] == [45.123457, 34.5]
+    assert list(data) == sorted(data)
+    props = data["features"][0]["properties"]
+    assert list(props) == sorted(props)
+    assert props["date"] == "2021-01-15"
+    assert set(JOIN_COLUMNS) <= set(props)
+
+
+def test_csv_has_lat_lon_no_geometry_and_a_provenance_sidecar(tmp_path, joined, prov):
+    path = write_events(joined, tmp_path / "e.csv", provenance=prov)
+    back = pd.read_csv(path, keep_default_na=False)
+    assert "geometry" not in back.columns
+    assert back["latitude"].tolist() == [34.25, 34.25, 34.5, 34.5]
+    assert back["notes"].tolist()[0] == 'a, "quoted" note'
+    assert sidecar_path(path) == tmp_path / "e.provenance.json"
+    assert json.loads(sidecar_path(path).read_text()) == prov
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".md", ".parquet"])
+def test_tables_are_byte_identical_and_carry_provenance(tmp_path, joined, prov, suffix):
+    table = aggregate(joined, tiny_layers(), by="district", period="month")
+    a = write_table(table, tmp_path / f"t{suffix}", provenance=prov)
+    first = a.read_bytes()
+    write_table(table.copy(), a, provenance=prov)
+    assert a.read_bytes() == first
+    assert read_provenance(a) == prov
+
+
+def test_markdown_table_has_a_provenance_header_then_the_table(tmp_path, joined, prov):
+    table = aggregate(joined, tiny_layers(), by="governorate", period="all", by_type=False)
+    text = write_table(table, tmp_path / "stats.md", provenance=prov).read_text(encoding="utf-8")
+    header, _, body = text.partition("| level |")
+    assert header.startswith("# stats\n")
+    assert "Boundaries: Test (test-src, 1)" in header
+    assert "acled.csv" in header and "Armed Conflict Location" in header
+    rows = [line for line in body.splitlines() if line.startswith("| governorate")]
+    assert len(rows) == len(table)
+
+
+def test_parquet_table_round_trips(tmp_path, joined, prov):
+    table = aggregate(joined, tiny_layers(), by="district", period="month")
+    back = pd.read_parquet(write_table(table, tmp_path / "t.parquet", provenance=prov))
+    assert back["events"].tolist() == table["events"].tolist()
+    assert back["area_code"].tolist() == table["area_code"].tolist()
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "out", "out.shp"])
+def test_unknown_extension_names_the_supported_ones(tmp_path, joined, prov, name):
+    with pytest.raises(OutputError, match=r"\.parquet, \.gpkg, \.geojson, \.csv"):
+        write_events(joined, tmp_path / name, provenance=prov)
+    with pytest.raises(OutputError, match=r"\.csv, \.md, \.parquet"):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / name, provenance=prov)
+    assert list(tmp_path.iterdir()) == []
