@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import aggregate, export, provenance
+from geo import aggregate, catalog, export, provenance
 from geo.incidents import load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
@@ -21,8 +21,8 @@ def _joined(inputs: Sequence[Path], *, fmt: str, boundaries: Path | None, is_onl
     layers = project_layers(resolved.boundaries)
     joined: JoinResult = join_events(loaded.events, layers)
     prov = provenance.build(
-        inputs=list(inputs), filters=loaded.filters, boundaries=resolved.boundaries.source,
-        datasets=loaded.datasets,
+        inputs=loaded.datasets, filters=loaded.filters, boundaries=resolved.boundaries.source,
+        extra_sources=catalog.project_provenance(),
     )
     return loaded, resolved, layers, joined, prov
 

@@ -1094,6 +1094,11 @@ def _cached_files(src: SourceEntry) -> dict[LayerEntry, tuple[Path, FileStatus]]
     return out
 
 
+def project_provenance() -> tuple[Provenance, ...]:
+    """Return the provenance of the layers the project defines (zones, lines, places)."""
+    return tuple(entry.provenance() for entry in load_catalog().project)
+
+
 def cached_sources() -> list[str]:
     """Return the sources present in the cache, in preference order (``ocha-cod-ab`` first)."""
     return [src.key for src in load_catalog().sources if _cached_files(src) is not None]

@@ -19,14 +19,14 @@ import geopandas as gpd
 import pandas as pd
 
 import geo
-from geo import aggregate, assets, catalog, render
+from geo import aggregate, assets, catalog, provenance, render
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.render.safe import script_json
 from geo.resolve import Resolved, resolve_boundaries
 from geo.spec import MapSpec, load_specs
-from geo.types import ProjectLayers, Provenance
+from geo.types import ProjectLayers
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
@@ -36,18 +36,6 @@ Progress = Callable[[str], None]
 def default_output_dir() -> Path:
     """Return the default output folder: ``GEO_OUTPUT_DIR`` or ``./output`` (git-ignored)."""
     return Path(os.environ.get("GEO_OUTPUT_DIR", "output"))
-
-
-def build_date() -> str:
-    """Return the build date (UTC day), or the day of ``SOURCE_DATE_EPOCH`` when set.
-
-    Pages record the day, not the time, so rebuilding the same inputs on the
-    same day gives the same bytes; ``SOURCE_DATE_EPOCH`` pins it completely.
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
-    return dt.datetime.now(tz=dt.UTC).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -198,7 +186,7 @@ def build(
     joined = join_events(loaded.events, layers)
 
     store = assets.AssetStore.open()
-    built = build_date()
+    built = provenance.run_date()
     manifest_path = out_dir / MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -211,7 +199,7 @@ def build(
         geo.__version__, store.fingerprint(), date_from, date_to, aggregates_only,
     )
     sources = (resolved.boundaries.source, *(d.provenance() for d in loaded.datasets),
-               *project_provenance())
+               *catalog.project_provenance())
     outputs: list[MapOutput] = []
     entries: list[render.IndexEntry] = []
     for spec in specs:
@@ -280,9 +268,6 @@ def build(
     return BuildReport(out_dir, resolved, loaded, joined, tuple(outputs), index, tuple(notes))
 
 
-def project_provenance() -> tuple[Provenance, ...]:
-    """Return the provenance of the layers the project defines (zones, lines, places)."""
-    return tuple(entry.provenance() for entry in catalog.load_catalog().project)
 
 
 def _filters_dict(spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None) -> dict:
