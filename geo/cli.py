@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 import geo
@@ -278,19 +277,15 @@ def main(argv: list[str] | None = None) -> int:
         Arguments without the program name; ``None`` reads ``sys.argv``.
     """
     try:
-        result = app(args=argv, prog_name="geo", standalone_mode=False)
+        # standalone mode: typer prints usage errors and help itself, then exits
+        app(args=argv, prog_name="geo", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except GeoError as exc:
         print(f"geo: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        print("geo: aborted", file=sys.stderr)
-        return 130
     except KeyboardInterrupt:
         print("geo: interrupted", file=sys.stderr)
         return 130
-    return result if isinstance(result, int) else 0
+    return 0
