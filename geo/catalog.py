@@ -779,9 +779,11 @@ def _recognise(
         if e.variant == "full" and e.level in REQUIRED_LEVELS and e not in layers
     ]
     if absent:
+        ignored = [n for n in notes if n.startswith("ignored ")]
         raise CatalogError(
             f"{origin} lacks the {src.key} layer(s) "
-            + ", ".join(f"{e.level} ({e.pattern})" for e in absent),
+            + ", ".join(f"{e.level} ({e.pattern})" for e in absent)
+            + ("; " + "; ".join(ignored) if ignored else ""),
             hint="add the missing files (country, governorate and district are required) "
             "and import again",
         )
@@ -1044,6 +1046,9 @@ def import_boundaries(
                 hint="use the pinned release, or for a newer release import with "
                 "--allow-unverified (allow_unverified=True) to record its hashes",
             )
+        if bad:
+            # not the pinned release: read and validate every layer before caching it
+            _build(src, layers, [], tuple((s.name, s.sha256) for s in statuses.values()), "")
         directory = paths.boundaries_cache_dir() / src.key
         keep = {MANIFEST}
         for file in layers.values():

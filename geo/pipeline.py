@@ -69,6 +69,7 @@ class BuildReport:
         src = self.resolved.boundaries.source
         lines = [
             f"boundaries: {src.title} ({src.version}) — {self.resolved.detail}",
+            *(f"  {note}" for note in self.resolved.boundaries.report),
             self.loaded.summary(),
             self.joined.report.summary(),
         ]

@@ -719,11 +719,6 @@ def test_bad_boundary_import_gives_one_line(tmp_path, capsys, make, args, exit_c
     assert catalog.cached_sources() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo/catalog.py _recognise: a COD-AB file that is not JSON is only noted as "
-    "'ignored'; the error then says the layer is missing without naming the broken file",
-)
 def test_boundary_file_that_is_not_json_is_named(tmp_path, capsys):
     folder = fake_cod_ab(tmp_path / "b")
     write(folder / COD_FILES["governorate"], "this is not JSON {")
@@ -731,12 +726,6 @@ def test_boundary_file_that_is_not_json_is_named(tmp_path, capsys):
     assert_one_line_error(code, err, 3, "irq_admbnda_adm1_test.geojson", "not")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo/catalog.py import_boundaries: files are hashed and copied but never read, so "
-    "UTM metres without a CRS are cached and only fail at the next build; import should "
-    "validate the layers (as load_boundaries does) before caching",
-)
 def test_import_refuses_utm_metres_without_crs(tmp_path, capsys):
     folder = _utm_without_crs(tmp_path)
     code, _, err = run(capsys, "boundaries", "import", folder, "--allow-unverified")
@@ -791,13 +780,6 @@ def test_self_intersecting_polygon_is_repaired_and_reported(tmp_path, capsys):
     assert "repaired with make_valid" in page  # among the map's caveats
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo/pipeline.py BuildReport.summary: the boundary report (repairs, CRS "
-    "conversions, tiling gaps) is not printed, so `geo build` says nothing on the terminal "
-    "about a repaired polygon; print resolved.boundaries.report (and the page keeps only "
-    "its first 5 lines as caveats)",
-)
 def test_build_summary_reports_the_repair(tmp_path, capsys):
     folder = fake_cod_ab(tmp_path / "b", twist_district=True)
     out_dir = tmp_path / "o"
