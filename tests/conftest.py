@@ -39,3 +39,37 @@ def ucdp_csv() -> Path:
     if not UCDP_CSV.exists():
         pytest.skip(f"real UCDP GED file not found at {UCDP_CSV} (../shared/data is absent)")
     return UCDP_CSV
+
+
+@pytest.fixture(scope="session")
+def offline_assets(tmp_path_factory):
+    """A complete asset cache (``geo.assets.AssetStore``) for pages that must work offline.
+
+    Uses ``GEO_TEST_ASSETS_DIR`` when set (a pre-filled cache), else fetches
+    into a session folder (``npm pack``). Skips when fetching fails, unless
+    ``CI`` is set: there it fails.
+    """
+    from geo import assets
+    from geo.errors import AssetError
+
+    given = os.environ.get("GEO_TEST_ASSETS_DIR")
+    if given:
+        store = assets.AssetStore.open(Path(given))
+        status = store.status()
+        if not status.complete:
+            pytest.fail(f"GEO_TEST_ASSETS_DIR={given} is incomplete:\n{status.summary()}")
+        return store
+    folder = tmp_path_factory.mktemp("assets")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.delenv("GEO_OFFLINE", raising=False)
+            assets.fetch(dest=folder)
+    except AssetError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the offline assets: {exc.one_line()}")
+        pytest.skip(f"offline assets unavailable ({exc.one_line()}); set GEO_TEST_ASSETS_DIR")
+    return assets.AssetStore.open(folder)
+
+
+# The browser harness's fixtures (`chromium`, `open_page`) for every test module.
+from browser import chromium, open_page  # noqa: E402, F401
