@@ -13,48 +13,88 @@ from geo.layers import project_layers
 from geo.resolve import resolve_boundaries
 
 
-def _joined(inputs: Sequence[Path], *, fmt: str, boundaries: Path | None, is_only: bool,
-            date_from: dt.date | None, date_to: dt.date | None):
-    loaded = load_incidents(list(inputs), format=fmt, is_only=is_only,
-                            date_from=date_from, date_to=date_to)
+def _joined(
+    inputs: Sequence[Path],
+    *,
+    fmt: str,
+    boundaries: Path | None,
+    is_only: bool,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+):
+    loaded = load_incidents(
+        list(inputs), format=fmt, is_only=is_only, date_from=date_from, date_to=date_to
+    )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
     joined: JoinResult = join_events(loaded.events, layers)
     prov = provenance.build(
-        inputs=loaded.datasets, filters=loaded.filters, boundaries=resolved.boundaries.source,
+        inputs=loaded.datasets,
+        filters=loaded.filters,
+        boundaries=resolved.boundaries.source,
         extra_sources=catalog.project_provenance(),
     )
     return loaded, resolved, layers, joined, prov
 
 
-def join_file(inputs: Sequence[Path], *, out: Path, fmt: str = "auto",
-              boundaries: Path | None = None, is_only: bool = False,
-              date_from: dt.date | None = None, date_to: dt.date | None = None) -> str:
+def join_file(
+    inputs: Sequence[Path],
+    *,
+    out: Path,
+    fmt: str = "auto",
+    boundaries: Path | None = None,
+    is_only: bool = False,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> str:
     """Join incident files to every area and zone and write the table; return a summary."""
     loaded, resolved, _layers, joined, prov = _joined(
-        inputs, fmt=fmt, boundaries=boundaries, is_only=is_only,
-        date_from=date_from, date_to=date_to)
+        inputs,
+        fmt=fmt,
+        boundaries=boundaries,
+        is_only=is_only,
+        date_from=date_from,
+        date_to=date_to,
+    )
     path = export.write_events(joined.events, out, provenance=prov)
-    return "\n".join([
-        loaded.summary(), f"boundaries: {resolved.detail}", joined.report.summary(),
-        f"wrote {len(joined.events)} events to {path}",
-    ])
+    return "\n".join(
+        [
+            loaded.summary(),
+            f"boundaries: {resolved.detail}",
+            joined.report.summary(),
+            f"wrote {len(joined.events)} events to {path}",
+        ]
+    )
 
 
-def stats_file(inputs: Sequence[Path], *, out: Path, by: str = "district",
-               period: str = "month", fmt: str = "auto", boundaries: Path | None = None,
-               is_only: bool = False, include_coarse: bool = False,
-               seam: bool = False) -> str:
+def stats_file(
+    inputs: Sequence[Path],
+    *,
+    out: Path,
+    by: str = "district",
+    period: str = "month",
+    fmt: str = "auto",
+    boundaries: Path | None = None,
+    is_only: bool = False,
+    include_coarse: bool = False,
+    seam: bool = False,
+) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary."""
     loaded, resolved, layers, joined, prov = _joined(
-        inputs, fmt=fmt, boundaries=boundaries, is_only=is_only, date_from=None, date_to=None)
+        inputs, fmt=fmt, boundaries=boundaries, is_only=is_only, date_from=None, date_to=None
+    )
     if seam:
         table = aggregate.seam_stats(joined.events)
     else:
-        table = aggregate.aggregate(joined.events, layers, by=by, period=period,
-                                    include_coarse=include_coarse)
+        table = aggregate.aggregate(
+            joined.events, layers, by=by, period=period, include_coarse=include_coarse
+        )
     path = export.write_table(table, out, provenance=prov)
-    return "\n".join([
-        loaded.summary(), f"boundaries: {resolved.detail}", joined.report.summary(),
-        f"wrote {len(table)} rows to {path}",
-    ])
+    return "\n".join(
+        [
+            loaded.summary(),
+            f"boundaries: {resolved.detail}",
+            joined.report.summary(),
+            f"wrote {len(table)} rows to {path}",
+        ]
+    )

@@ -199,7 +199,7 @@ def _from_npm(package: str, npm: str) -> dict[str, bytes]:
     """Return every file of ``npm pack package`` keyed by its path inside the package."""
     with tempfile.TemporaryDirectory(prefix="geo-npm-") as tmp:
         done = subprocess.run(
-            [npm, "pack", package, "--silent"],
+            [npm, "pack", package, "--silent", "--fetch-timeout=20000", "--fetch-retries=1"],
             cwd=tmp,
             capture_output=True,
             text=True,

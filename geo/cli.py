@@ -26,10 +26,12 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 boundaries_app = typer.Typer(help="Get, check and list boundary layers.", no_args_is_help=True)
-incidents_app = typer.Typer(help="Check incident files; generate synthetic events.",
-                            no_args_is_help=True)
-assets_app = typer.Typer(help="Fill and check the offline JavaScript/CSS cache.",
-                         no_args_is_help=True)
+incidents_app = typer.Typer(
+    help="Check incident files; generate synthetic events.", no_args_is_help=True
+)
+assets_app = typer.Typer(
+    help="Fill and check the offline JavaScript/CSS cache.", no_args_is_help=True
+)
 app.add_typer(boundaries_app, name="boundaries")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(assets_app, name="assets")
@@ -62,22 +64,30 @@ def _progress():  # a rich status line on stderr, silent when not a terminal
 @app.command()
 def build(
     maps: Annotated[list[str] | None, typer.Argument(help="Map names (default: all).")] = None,
-    incidents: Annotated[list[Path] | None, typer.Option(
-        "--incidents", "-i", help="Incident file(s); default: the shipped sample.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="auto, acled, ucdp, csv, geojson, gpkg")
-                   ] = "auto",
+    incidents: Annotated[
+        list[Path] | None,
+        typer.Option("--incidents", "-i", help="Incident file(s); default: the shipped sample."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, acled, ucdp, csv, geojson, gpkg")
+    ] = "auto",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")
-                         ] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
-    boundaries: Annotated[Path | None, typer.Option(
-        "--boundaries", help="Boundary folder or zip to use instead of the cache.")] = None,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option("--boundaries", help="Boundary folder or zip to use instead of the cache."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild unchanged maps too.")] = False,
     png: Annotated[bool, typer.Option("--png", help="Also write a PNG of each map.")] = False,
-    aggregates_only: Annotated[bool, typer.Option(
-        "--aggregates-only", help="Leave raw event points out of every map.")] = False,
-    maps_dir: Annotated[Path | None, typer.Option(
-        "--maps-dir", help="Folder of your own map specs (*.toml) instead of the shipped ones.")
+    aggregates_only: Annotated[
+        bool, typer.Option("--aggregates-only", help="Leave raw event points out of every map.")
+    ] = False,
+    maps_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--maps-dir", help="Folder of your own map specs (*.toml) instead of the shipped ones."
+        ),
     ] = None,
 ) -> None:
     """Build every map (or the named ones) and the index page."""
@@ -86,10 +96,18 @@ def build(
     status, progress = _progress()
     try:
         report = pipeline.build(
-            tuple(maps or ()), incidents=tuple(incidents or ()), incident_format=fmt, out=out,
-            date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
-            boundaries=boundaries, force=force, png=png, aggregates_only=aggregates_only,
-            maps_dir=maps_dir, progress=progress,
+            tuple(maps or ()),
+            incidents=tuple(incidents or ()),
+            incident_format=fmt,
+            out=out,
+            date_from=_date(date_from, "--from"),
+            date_to=_date(date_to, "--to"),
+            boundaries=boundaries,
+            force=force,
+            png=png,
+            aggregates_only=aggregates_only,
+            maps_dir=maps_dir,
+            progress=progress,
         )
     finally:
         if status is not None:
@@ -99,8 +117,9 @@ def build(
 
 @app.command("maps")
 def list_maps(
-    maps_dir: Annotated[Path | None, typer.Option("--maps-dir", help="Folder of map specs.")
-                        ] = None,
+    maps_dir: Annotated[
+        Path | None, typer.Option("--maps-dir", help="Folder of map specs.")
+    ] = None,
 ) -> None:
     """List the map specs (the shipped ones, or those in --maps-dir)."""
     from geo.spec import load_specs
@@ -112,8 +131,9 @@ def list_maps(
 @app.command()
 def join(
     input: Annotated[list[Path], typer.Argument(help="Incident file(s).")],
-    out: Annotated[Path, typer.Option("--out", "-o",
-                                      help="Output .parquet, .gpkg, .geojson or .csv")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output .parquet, .gpkg, .geojson or .csv")
+    ],
     fmt: Annotated[str, typer.Option("--format")] = "auto",
     boundaries: Annotated[Path | None, typer.Option("--boundaries")] = None,
     is_only: Annotated[bool, typer.Option("--is-only", help="Keep IS events only.")] = False,
@@ -124,8 +144,13 @@ def join(
     from geo import analysis
 
     report = analysis.join_file(
-        input, out=out, fmt=fmt, boundaries=boundaries, is_only=is_only,
-        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
+        input,
+        out=out,
+        fmt=fmt,
+        boundaries=boundaries,
+        is_only=is_only,
+        date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"),
     )
     _echo(report)
 
@@ -134,27 +159,45 @@ def join(
 def stats(
     input: Annotated[list[Path], typer.Argument(help="Incident file(s) or a joined table.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .md or .parquet")],
-    by: Annotated[str, typer.Option(
-        "--by", help="governorate, district, subdistrict, unami-2009, article-140-wide, "
-        "krg-area, hamrin-area")] = "district",
-    period: Annotated[str, typer.Option("--period", help="week, month, quarter, year, all")
-                      ] = "month",
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="governorate, district, subdistrict, unami-2009, article-140-wide, "
+            "krg-area, hamrin-area",
+        ),
+    ] = "district",
+    period: Annotated[
+        str, typer.Option("--period", help="week, month, quarter, year, all")
+    ] = "month",
     fmt: Annotated[str, typer.Option("--format")] = "auto",
     boundaries: Annotated[Path | None, typer.Option("--boundaries")] = None,
     is_only: Annotated[bool, typer.Option("--is-only")] = False,
-    include_coarse: Annotated[bool, typer.Option(
-        "--include-coarse", help="Count area-centroid events at levels finer than their "
-        "precision.")] = False,
-    seam: Annotated[bool, typer.Option("--seam", help="Write seam statistics instead.")
-                    ] = False,
+    include_coarse: Annotated[
+        bool,
+        typer.Option(
+            "--include-coarse",
+            help="Count area-centroid events at levels finer than their precision.",
+        ),
+    ] = False,
+    seam: Annotated[bool, typer.Option("--seam", help="Write seam statistics instead.")] = False,
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics)."""
     from geo import analysis
 
-    _echo(analysis.stats_file(
-        input, out=out, by=by, period=period, fmt=fmt, boundaries=boundaries,
-        is_only=is_only, include_coarse=include_coarse, seam=seam,
-    ))
+    _echo(
+        analysis.stats_file(
+            input,
+            out=out,
+            by=by,
+            period=period,
+            fmt=fmt,
+            boundaries=boundaries,
+            is_only=is_only,
+            include_coarse=include_coarse,
+            seam=seam,
+        )
+    )
 
 
 @app.command()
@@ -173,11 +216,13 @@ def version() -> None:
 
 # --- geo boundaries ----------------------------------------------------------------------
 
+
 @boundaries_app.command("fetch")
 def boundaries_fetch(
     source: Annotated[str, typer.Argument(help="Source key.")] = "geoboundaries",
-    mirror: Annotated[str | None, typer.Option(
-        "--mirror", help="Base URL of a mirror that holds the same files.")] = None,
+    mirror: Annotated[
+        str | None, typer.Option("--mirror", help="Base URL of a mirror that holds the same files.")
+    ] = None,
 ) -> None:
     """Download a boundary source, verify hash and size, and cache it."""
     from geo import catalog
@@ -188,10 +233,14 @@ def boundaries_fetch(
 @boundaries_app.command("import")
 def boundaries_import(
     path: Annotated[Path, typer.Argument(help="Folder or zip with the boundary files.")],
-    allow_unverified: Annotated[bool, typer.Option(
-        "--allow-unverified",
-        help="Accept files whose sha256 differs from the pinned release (a newer release); "
-        "the actual hashes are recorded.")] = False,
+    allow_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unverified",
+            help="Accept files whose sha256 differs from the pinned release (a newer release); "
+            "the actual hashes are recorded.",
+        ),
+    ] = False,
 ) -> None:
     """Import a local copy (folder or zip), verify it and copy it into the cache."""
     from geo import catalog
@@ -212,24 +261,31 @@ def boundaries_list() -> None:
 
 # --- geo incidents -----------------------------------------------------------------------
 
+
 @incidents_app.command("check")
 def incidents_check(
     path: Annotated[list[Path], typer.Argument(help="Incident file(s).")],
     fmt: Annotated[str, typer.Option("--format")] = "auto",
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the rejected rows to this CSV.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the rejected rows to this CSV.")
+    ] = None,
     lat: Annotated[str | None, typer.Option("--lat", help="Latitude column name.")] = None,
     lon: Annotated[str | None, typer.Option("--lon", help="Longitude column name.")] = None,
-    fix_swapped: Annotated[bool, typer.Option(
-        "--fix-swapped", help="Swap lat/lon where only the swapped point is in Iraq.")] = False,
-    date_format: Annotated[str | None, typer.Option(
-        "--date-format", help="strftime format for slashed dates, e.g. %d/%m/%Y.")] = None,
+    fix_swapped: Annotated[
+        bool,
+        typer.Option("--fix-swapped", help="Swap lat/lon where only the swapped point is in Iraq."),
+    ] = False,
+    date_format: Annotated[
+        str | None,
+        typer.Option("--date-format", help="strftime format for slashed dates, e.g. %d/%m/%Y."),
+    ] = None,
 ) -> None:
     """Read incident files and report rows read, accepted, rejected and flagged."""
     from geo import incidents
 
-    result = incidents.load_incidents(path, format=fmt, lat_col=lat, lon_col=lon,
-                                      fix_swapped=fix_swapped, date_format=date_format)
+    result = incidents.load_incidents(
+        path, format=fmt, lat_col=lat, lon_col=lon, fix_swapped=fix_swapped, date_format=date_format
+    )
     _echo(result.summary())
     if out is not None:
         written = incidents.write_rejections(result, out)
@@ -249,6 +305,7 @@ def incidents_synth(
 
 
 # --- geo assets --------------------------------------------------------------------------
+
 
 @assets_app.command("fetch")
 def assets_fetch(

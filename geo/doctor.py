@@ -41,10 +41,14 @@ def _boundaries() -> Check:
         return Check("boundaries", False, exc.one_line(), "geo boundaries import PATH")
     if cached:
         b = catalog.load_boundaries(cached[0])
-        return Check("boundaries", True, f"{b.source.title}, version {b.source.version} "
-                     f"(cached: {', '.join(cached)})")
+        return Check(
+            "boundaries",
+            True,
+            f"{b.source.title}, version {b.source.version} (cached: {', '.join(cached)})",
+        )
     return Check(
-        "boundaries", False,
+        "boundaries",
+        False,
         "none cached: maps will use the approximate schematic fallback",
         "geo boundaries import PATH (an OCHA COD-AB folder or zip) or "
         "geo boundaries fetch (geoBoundaries, needs a connection)",
@@ -57,8 +61,12 @@ def _assets() -> Check:
     st = assets.status()
     if st.complete:
         return Check("offline assets", True, st.summary().splitlines()[0])
-    return Check("offline assets", False, st.summary().splitlines()[0],
-                 "geo assets fetch (once, with a connection or an npm registry)")
+    return Check(
+        "offline assets",
+        False,
+        st.summary().splitlines()[0],
+        "geo assets fetch (once, with a connection or an npm registry)",
+    )
 
 
 def _browser() -> Check:
@@ -67,9 +75,12 @@ def _browser() -> Check:
     if has_pw and has_chromium:
         return Check("browser for PNGs", True, f"playwright and {CHROMIUM}")
     missing = [n for n, ok in (("playwright", has_pw), ("chromium", has_chromium)) if not ok]
-    return Check("browser for PNGs", False, f"{' and '.join(missing)} not found "
-                 "(only `geo build --png` needs it)",
-                 "pip install 'disputed-maps[png]' and apt-get install chromium")
+    return Check(
+        "browser for PNGs",
+        False,
+        f"{' and '.join(missing)} not found (only `geo build --png` needs it)",
+        "pip install 'disputed-maps[png]' and apt-get install chromium",
+    )
 
 
 def _sample() -> Check:
@@ -89,7 +100,8 @@ def checks() -> list[Check]:
 
 def report() -> str:
     """Return the doctor's report as text."""
-    lines = [f"data folder: {data_dir()}" + ("  (downloads off: GEO_OFFLINE=1)"
-                                             if offline() else "")]
+    lines = [
+        f"data folder: {data_dir()}" + ("  (downloads off: GEO_OFFLINE=1)" if offline() else "")
+    ]
     lines += [c.line() for c in checks()]
     return "\n".join(lines)

@@ -20,9 +20,11 @@ import pandas as pd
 
 import geo
 from geo import aggregate, assets, catalog, provenance, render
+from geo.errors import AssetError
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
+from geo.paths import offline
 from geo.render.safe import script_json
 from geo.resolve import Resolved, resolve_boundaries
 from geo.spec import MapSpec, load_specs
@@ -84,8 +86,9 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def _filter(events: gpd.GeoDataFrame, spec: MapSpec, *, date_from: dt.date | None,
-            date_to: dt.date | None) -> gpd.GeoDataFrame:
+def _filter(
+    events: gpd.GeoDataFrame, spec: MapSpec, *, date_from: dt.date | None, date_to: dt.date | None
+) -> gpd.GeoDataFrame:
     f = spec.filters
     keep = pd.Series(True, index=events.index)
     if f.is_only:
@@ -111,8 +114,9 @@ def _period(events: gpd.GeoDataFrame) -> tuple[str, str] | None:
     return (events["date"].min().date().isoformat(), events["date"].max().date().isoformat())
 
 
-def _measures(spec: MapSpec, events: gpd.GeoDataFrame, layers: ProjectLayers
-              ) -> dict[str, gpd.GeoDataFrame]:
+def _measures(
+    spec: MapSpec, events: gpd.GeoDataFrame, layers: ProjectLayers
+) -> dict[str, gpd.GeoDataFrame]:
     if spec.choropleth is None:
         return {}
     levels = dict.fromkeys((spec.choropleth.level, *spec.choropleth.levels))
@@ -180,13 +184,20 @@ def build(
     layers = project_layers(resolved.boundaries)
 
     say("incidents")
-    loaded = load_incidents(list(incidents), format=incident_format) if incidents \
-        else load_sample()
+    loaded = load_incidents(list(incidents), format=incident_format) if incidents else load_sample()
 
     say("join")
     joined = join_events(loaded.events, layers)
 
     store = assets.AssetStore.open()
+    asset_note = ""
+    if not store.complete and not offline():
+        say("assets")
+        try:
+            assets.fetch()
+            store = assets.AssetStore.open()
+        except AssetError as exc:
+            asset_note = f" ({exc.one_line()})"
     built = provenance.run_date()
     manifest_path = out_dir / MANIFEST
     try:
@@ -197,10 +208,17 @@ def build(
         *(d.sha256 for d in loaded.datasets),
         resolved.boundaries.source.version,
         *(h for _n, h in resolved.boundaries.source.files),
-        geo.__version__, store.fingerprint(), date_from, date_to, aggregates_only,
+        geo.__version__,
+        store.fingerprint(),
+        date_from,
+        date_to,
+        aggregates_only,
     )
-    sources = (resolved.boundaries.source, *(d.provenance() for d in loaded.datasets),
-               *catalog.project_provenance())
+    sources = (
+        resolved.boundaries.source,
+        *(d.provenance() for d in loaded.datasets),
+        *catalog.project_provenance(),
+    )
     outputs: list[MapOutput] = []
     entries: list[render.IndexEntry] = []
     for spec in specs:
@@ -214,9 +232,14 @@ def build(
             spec = replace(spec, aggregates_only=True)
         mode = render.choose_mode(len(events), aggregates_only=spec.aggregates_only)
         entry = render.IndexEntry(
-            name=spec.name, title=spec.title, description=spec.description,
-            href=target.name, period=_period(events), events=len(events),
-            sources=tuple(s.title for s in sources), built=built,
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            href=target.name,
+            period=_period(events),
+            events=len(events),
+            sources=tuple(s.title for s in sources),
+            built=built,
         )
         entries.append(entry)
         png_path = target.with_suffix(".png") if png else None
@@ -227,8 +250,18 @@ def build(
             and (png_path is None or png_path.exists())
         )
         if fresh:
-            outputs.append(MapOutput(spec.name, spec.title, target, "unchanged", len(events),
-                                     mode, target.stat().st_size, png_path))
+            outputs.append(
+                MapOutput(
+                    spec.name,
+                    spec.title,
+                    target,
+                    "unchanged",
+                    len(events),
+                    mode,
+                    target.stat().st_size,
+                    png_path,
+                )
+            )
             continue
         context = render.RenderContext(
             sources=sources,
@@ -250,8 +283,18 @@ def build(
             say(f"png {spec.name}")
             snapshot.screenshot(target, png_path)
         manifest[spec.name] = spec_key
-        outputs.append(MapOutput(spec.name, spec.title, target, "built", len(events), mode,
-                                 len(html.encode()), png_path))
+        outputs.append(
+            MapOutput(
+                spec.name,
+                spec.title,
+                target,
+                "built",
+                len(events),
+                mode,
+                len(html.encode()),
+                png_path,
+            )
+        )
 
     index = write_text(out_dir / "index.html", render.index_html(entries, built=built))
     write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -264,11 +307,9 @@ def build(
     if not store.complete:
         notes.append(
             "note: the offline asset cache is incomplete, so pages load Leaflet from the "
-            "network; run `geo assets fetch` once online"
+            f"network; run `geo assets fetch` once online{asset_note}"
         )
     return BuildReport(out_dir, resolved, loaded, joined, tuple(outputs), index, tuple(notes))
-
-
 
 
 def _filters_dict(spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None) -> dict:

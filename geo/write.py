@@ -87,5 +87,5 @@ def write_bytes(path: Path | str, data: bytes) -> Path:
 
 
 def write_text(path: Path | str, text: str) -> Path:
-    """Write ``text`` as UTF-8 with ``\\n`` line ends, atomically."""
+    """Write ``text`` as UTF-8 bytes, atomically (line ends are kept as given)."""
     return write_bytes(path, text.encode("utf-8"))
