@@ -1,0 +1,192 @@
+"""Seam chart: events by distance band to the KRG line (both sides) and the seam statistics box.
+
+The chart is an inline SVG bar chart built here as plain HTML, every string
+escaped with :func:`geo.render.safe.text`, so it reads even without
+JavaScript; a three-line script moves it into a Leaflet control.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
+
+from geo.render import safe
+
+#: Bar colours outside the KRG area, nearest band first.
+BAND_COLORS: tuple[str, ...] = ("#b2182b", "#ef8a62", "#fddbc7", "#92c5de", "#4393c3", "#2166ac")
+#: Bar colour of every band inside the KRG-administered area.
+INSIDE_COLOR = "#762a83"
+#: Most rows of a seam statistics table shown in the box.
+MAX_ROWS = 30
+
+_W, _H, _BAR, _GAP = 300, 120, 30, 6
+
+
+def seam_bands(bands_km: tuple[float, ...]) -> list[tuple[str, float, float]]:
+    """Return the distance bands across the KRG line, deepest inside first.
+
+    Each band is ``(label, low, high)`` in signed km (negative inside the
+    KRG-administered area); a distance ``d`` outside falls in the band with
+    ``low < d <= high`` (``0 <= d`` for the first), and inside by ``-d`` the same way.
+    """
+    edges = [0.0, *sorted(float(b) for b in bands_km), math.inf]
+    outside = []
+    for lo, hi in itertools.pairwise(edges):
+        label = f"> {_km(lo)} km" if math.isinf(hi) else f"{_km(lo)}–{_km(hi)} km"
+        outside.append((label, lo, hi))
+    inside = [(f"{label} inside", -hi, -lo) for label, lo, hi in reversed(outside)]
+    return inside + outside
+
+
+def _km(value: float) -> str:
+    return f"{value:g}"
+
+
+def band_counts(dist_km: Any, bands_km: tuple[float, ...]) -> tuple[np.ndarray, int]:
+    """Count events per band of :func:`seam_bands` and those with unknown distance."""
+    dist = np.asarray(pd.to_numeric(pd.Series(dist_km, dtype=object), errors="coerce"), float)
+    known = dist[~np.isnan(dist)]
+    edges = np.asarray(sorted(float(b) for b in bands_km))
+    nb = len(edges) + 1
+    out_codes = np.searchsorted(edges, known[known >= 0], side="left")
+    in_codes = np.searchsorted(edges, -known[known < 0], side="left")
+    outside = np.bincount(out_codes, minlength=nb)
+    inside = np.bincount(in_codes, minlength=nb)[::-1]
+    return np.concatenate([inside, outside]).astype(int), int(np.isnan(dist).sum())
+
+
+def chart_html(dist_km: Any, *, bands_km: tuple[float, ...], seam: pd.DataFrame | None) -> str:
+    """Return the seam box: an SVG bar chart by band and a table of seam statistics."""
+    bands = seam_bands(bands_km)
+    counts, unknown = band_counts(dist_km, bands_km)
+    nb = len(bands) // 2
+    colors = [INSIDE_COLOR] * nb + [BAND_COLORS[i % len(BAND_COLORS)] for i in range(nb)]
+    top = max(int(counts.max()) if len(counts) else 0, 1)
+    width = len(bands) * (_BAR + _GAP) + _GAP
+    bars = []
+    for k, ((label, _, _), count, color) in enumerate(zip(bands, counts, colors, strict=True)):
+        x = _GAP + k * (_BAR + _GAP)
+        h = round(_H * int(count) / top, 1)
+        bars.append(
+            f"<g><title>{safe.text(label)}: {int(count):,} events</title>"
+            f'<rect x="{x}" y="{_H - h + 14}" width="{_BAR}" height="{h}" fill="{color}"/>'
+            f'<text x="{x + _BAR / 2}" y="{_H - h + 11}" text-anchor="middle">{int(count):,}</text>'
+            f'<text x="{x + _BAR / 2}" y="{_H + 26}" text-anchor="middle">'
+            f"{safe.text(_short(label))}</text></g>"
+        )
+    line_x = _GAP / 2 + nb * (_BAR + _GAP)
+    svg = (
+        f'<svg class="geo-seam-chart" viewBox="0 0 {width} {_H + 44}" width="{min(width, _W)}" '
+        f'role="img" aria-label="Events by distance band to the KRG line">'
+        + "".join(bars)
+        + f'<line x1="{line_x}" y1="4" x2="{line_x}" y2="{_H + 16}" class="geo-seam-line"/>'
+        f'<text x="{line_x - 4}" y="{_H + 40}" text-anchor="end">← inside KRG area</text>'
+        f'<text x="{line_x + 4}" y="{_H + 40}">outside →</text></svg>'
+    )
+    note = (
+        f"<p>{unknown:,} events with unknown distance are not in the chart.</p>" if unknown else ""
+    )
+    table = _seam_table(seam) if seam is not None else _shares_table(dist_km, bands_km)
+    return (
+        '<div class="geo-seam-title">Events by distance to the KRG line</div>' + svg + note + table
+    )
+
+
+def _short(label: str) -> str:
+    return label.replace(" km", "").replace(" inside", "")
+
+
+def _shares_table(dist_km: Any, bands_km: tuple[float, ...]) -> str:
+    """Return the shares of events within each band edge of the line, both sides together."""
+    dist = np.asarray(pd.to_numeric(pd.Series(dist_km, dtype=object), errors="coerce"), float)
+    known = np.abs(dist[~np.isnan(dist)])
+    total = len(known)
+    rows = []
+    for edge in sorted(bands_km):
+        within = int((known <= edge).sum())
+        share = f"{100 * within / total:.1f}%" if total else "–"
+        rows.append(
+            f"<tr><td>Within {safe.text(_km(edge))} km of the line</td>"
+            f"<td>{within:,}</td><td>{share}</td></tr>"
+        )
+    inside = int((dist < 0).sum())
+    rows.append(
+        f"<tr><td>Inside the KRG-administered area</td><td>{inside:,}</td>"
+        f"<td>{f'{100 * inside / total:.1f}%' if total else '–'}</td></tr>"
+    )
+    return (
+        '<table class="geo-seam-stats"><thead><tr><th>Seam statistic</th><th>Events</th>'
+        f"<th>Share</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):,.2f}"
+    return safe.text(value)
+
+
+def _seam_table(seam: pd.DataFrame) -> str:
+    """Render the seam statistics from the analysis step as given (escaped, first rows only)."""
+    head = "".join(f"<th>{safe.text(c)}</th>" for c in seam.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
+        for row in seam.head(MAX_ROWS).itertuples(index=False, name=None)
+    )
+    more = (
+        f"<p>{len(seam) - MAX_ROWS:,} more rows are in the seam statistics table.</p>"
+        if len(seam) > MAX_ROWS
+        else ""
+    )
+    return (
+        f'<table class="geo-seam-stats"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>{more}"
+    )
+
+
+class SeamChart(MacroElement):
+    """The seam box as a Leaflet control (plain HTML in the page, moved into the map)."""
+
+    static: tuple[str, ...] = ("seam.css",)
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div id="{{ this.get_name() }}" class="geo-seam">{{ this.body }}</div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var box = document.getElementById("{{ this.get_name() }}");
+            var control = L.control({position: "bottomright"});
+            control.onAdd = function () {
+                L.DomEvent.disableClickPropagation(box);
+                L.DomEvent.disableScrollPropagation(box);
+                return box;
+            };
+            control.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, events: pd.DataFrame, *, seam: pd.DataFrame | None, bands_km: tuple[float, ...]
+    ) -> None:
+        super().__init__()
+        self._name = "GeoSeamChart"
+        dist = (
+            events["dist_krg_line_km"] if "dist_krg_line_km" in events else [np.nan] * len(events)
+        )
+        self.body = chart_html(dist, bands_km=bands_km, seam=seam)

@@ -1,0 +1,211 @@
+"""Event layers in headless chromium: popups, hostile text, the time slider, hollow centroids."""
+
+from __future__ import annotations
+
+import browser
+import folium
+import pytest
+from browser import ready, synthetic_events
+
+from geo.render import events as ev
+from geo.render.html import page_html, stable_ids
+from geo.spec import parse_spec
+
+pytestmark = pytest.mark.browser
+chromium = browser.chromium  # the harness fixtures
+open_page = browser.open_page
+
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(2)</script>",
+    "${alert(3)}",
+    "\\\\`);alert(4);//",
+    "`+alert(5)+`",
+]
+BAD_URLS = ["javascript:alert(6)", "JaVaScRiPt:alert(7)", " javascript:alert(8)", "data:,x"]
+
+CONTROLLER = "window.__geoEventLayers[0]"
+
+
+def write_page(tmp_path, frame, assets, *, mode="full", name="map", **spec):
+    data = {"title": "T", "description": "D", "layers": ["events"], **spec}
+    the_spec = parse_spec(data, name=name)
+    with stable_ids():
+        m = folium.Map(tiles=None, maxZoom=18, location=[35.0, 45.0], zoom_start=7)
+        m.default_js = [folium.Map.default_js[0]]
+        m.default_css = [folium.Map.default_css[0]]
+        ev.add_event_layers(m, frame, spec=the_spec, mode=mode)
+        folium.LayerControl(collapsed=False).add_to(m)
+        m.get_root().script.add_child(folium.Element("window.__geoReady = true;"))
+    path = tmp_path / f"{name}.html"
+    path.write_text(page_html(m, assets=assets), encoding="utf-8")
+    return path
+
+
+def screen_point(page, i):
+    """Return the page coordinates of event ``i`` of the first controller."""
+    return page.evaluate(
+        f"""(i) => {{
+            const c = {CONTROLLER};
+            const p = c.map.latLngToContainerPoint([c.lat[i], c.lng[i]]);
+            const box = c.map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }}""",
+        i,
+    )
+
+
+def visible_count(page):
+    return int(page.get_attribute(".geo-timeslider", "data-visible-count"))
+
+
+def test_clicking_an_event_opens_its_popup_with_the_source_link(
+    open_page, tmp_path, offline_assets
+):
+    path = write_page(tmp_path, synthetic_events(12), offline_assets)
+    page, errors, dialogs = open_page(path)
+    assert ready(page) and errors == [] and dialogs == []
+    x, y = screen_point(page, 1)
+    page.mouse.move(x, y)
+    assert page.locator(".leaflet-tooltip .geo-tooltip").count() == 1
+    page.mouse.click(x, y)
+    link = page.locator(".geo-event-popup a.geo-source-link")
+    link.wait_for(timeout=5_000)
+    assert link.get_attribute("href") == "https://example.org/report"
+    assert link.get_attribute("target") == "_blank"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert link.inner_text() == "Test source"
+    content = page.inner_text(".leaflet-popup-content")
+    assert "Islamic State" in content and "synthetic, line" in content and "A note" in content
+
+
+@pytest.mark.parametrize(
+    ("draw", "mode"), [("points", "full"), ("points", "compact"), ("cluster", "full")]
+)
+def test_hostile_text_fires_no_dialog(open_page, tmp_path, offline_assets, draw, mode):
+    n = 10
+    events = synthetic_events(n)
+    for col in (
+        "notes",
+        "actor1",
+        "actor2",
+        "location",
+        "source",
+        "event_type",
+        "sub_event_type",
+        "adm2_name",
+        "event_id",
+        "dataset",
+    ):
+        events[col] = [HOSTILE[i % len(HOSTILE)] for i in range(n)]
+    events["source_url"] = [BAD_URLS[i % len(BAD_URLS)] for i in range(n)]
+    path = write_page(
+        tmp_path,
+        events,
+        offline_assets,
+        mode=mode,
+        events={"mode": draw},
+        layers=["events", "heat", "grid"],
+        time="month",
+        seam_chart=True,
+    )
+    page, errors, dialogs = open_page(path)
+    assert ready(page)
+    for i in range(n):
+        page.evaluate(
+            f"(i) => {CONTROLLER}.map.setView([{CONTROLLER}.lat[i], {CONTROLLER}.lng[i]], 16, "
+            "{animate: false})",
+            i,
+        )
+        if draw == "cluster":  # wait until the marker is out of its cluster
+            page.wait_for_function(
+                f"(i) => {CONTROLLER}.map.hasLayer({CONTROLLER}.markers[i])", arg=i
+            )
+        x, y = screen_point(page, i)
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+        payload = HOSTILE[i % len(HOSTILE)]
+        popup = page.locator(".geo-event-popup .geo-popup", has_text=payload).last
+        popup.wait_for(timeout=5_000)  # the payload is shown as text, not run
+        assert popup.locator(".geo-popup-title").inner_text() == f"{payload} — {payload}"
+    page.locator(".leaflet-control-layers-overlays input").evaluate_all(
+        "(boxes) => boxes.forEach((b) => b.click())"
+    )
+    assert dialogs == []
+    assert errors == []
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    hrefs = page.eval_on_selector_all("a[href]", "(as) => as.map((a) => a.href)")
+    assert all(h.startswith(("http://", "https://", "file://")) for h in hrefs), hrefs
+    assert page.locator("a.geo-source-link").count() == 0
+
+
+def test_time_slider_changes_the_visible_events(open_page, tmp_path, offline_assets):
+    events = synthetic_events(40)  # one event every 9 days: 12 months
+    path = write_page(tmp_path, events, offline_assets, time="month")
+    page, errors, dialogs = open_page(path)
+    assert ready(page) and errors == [] and dialogs == []
+    assert visible_count(page) == 40
+    counts = page.evaluate(f"{CONTROLLER}.periods().counts")
+    assert sum(counts) == 40 and len(counts) > 3
+    page.fill(".geo-timeslider-range", "2")
+    assert visible_count(page) == counts[2] < 40
+    assert "events" in page.inner_text(".geo-timeslider-label")
+    assert int(page.get_attribute(".geo-events-canvas", "data-drawn")) <= counts[2]
+    page.check(".geo-timeslider-cumulative input")
+    assert visible_count(page) == sum(counts[:3])
+    page.click(".geo-timeslider-all")
+    assert visible_count(page) == 40
+    assert errors == []
+
+
+@pytest.mark.parametrize("mode", ["full", "aggregate"])
+def test_cluster_and_grid_follow_the_slider(open_page, tmp_path, offline_assets, mode):
+    path = write_page(
+        tmp_path,
+        synthetic_events(30),
+        offline_assets,
+        mode=mode,
+        events={"mode": "cluster"},
+        layers=["events", "heat"],
+        time="month",
+    )
+    page, errors, dialogs = open_page(path)
+    assert ready(page) and errors == [] and dialogs == []
+    if mode == "full":
+        assert page.locator(".marker-cluster").count() > 0
+    else:
+        assert page.evaluate(f"{CONTROLLER}.layers.events === undefined")
+        assert page.evaluate(f"{CONTROLLER}.cells.length") > 0
+    page.fill(".geo-timeslider-range", "0")
+    first = visible_count(page)
+    assert 0 < first < 30
+    if mode == "aggregate":
+        shown = page.evaluate(f"{CONTROLLER}.cellCounts.reduce((a, b) => a + b, 0)")
+        assert shown == first
+    assert errors == []
+
+
+def test_area_centroids_are_drawn_hollow(open_page, tmp_path, offline_assets):
+    events = synthetic_events(2)
+    events["latitude"] = [34.0, 34.0]
+    events["longitude"] = [44.0, 46.0]
+    events["geo_precision"] = ["area", "exact"]
+    path = write_page(tmp_path, events, offline_assets)
+    page, errors, _ = open_page(path)
+    assert ready(page) and errors == []
+    alpha = page.evaluate(
+        f"""() => {{
+            const c = {CONTROLLER}, canvas = document.querySelector(".geo-events-canvas");
+            const ctx = canvas.getContext("2d"), r = window.devicePixelRatio || 1;
+            const out = {{}};
+            for (let i = 0; i < c.n; i++) {{
+                const p = c.map.latLngToContainerPoint([c.lat[i], c.lng[i]]);
+                const centre = ctx.getImageData(Math.round(p.x * r), Math.round(p.y * r), 1, 1);
+                const rim = ctx.getImageData(Math.round((p.x + 6) * r), Math.round(p.y * r), 1, 1);
+                out[c.area[i] ? "area" : "exact"] = [centre.data[3], rim.data[3]];
+            }}
+            return out;
+        }}"""
+    )
+    assert alpha["area"][0] == 0 and alpha["area"][1] > 0  # hollow: empty centre, drawn rim
+    assert alpha["exact"][0] > 0
