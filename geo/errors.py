@@ -65,8 +65,9 @@ class ValidationError(GeoError):
 
     exit_code = 5
 
-    def __init__(self, message: str, *, problems: list[str] | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, problems: list[str] | None = None, hint: str | None = None
+    ) -> None:
         self.problems = list(problems or [])
         super().__init__(message, hint=hint)
 

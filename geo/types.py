@@ -28,13 +28,30 @@ Level = Literal["country", "governorate", "district", "subdistrict"]
 LEVELS: tuple[Level, ...] = ("country", "governorate", "district", "subdistrict")
 
 ADMIN_COLUMNS: tuple[str, ...] = (
-    "code", "name", "name_ar", "level",
-    "adm1_code", "adm1_name", "adm2_code", "adm2_name", "adm3_code", "adm3_name",
-    "source", "geometry",
+    "code",
+    "name",
+    "name_ar",
+    "level",
+    "adm1_code",
+    "adm1_name",
+    "adm2_code",
+    "adm2_name",
+    "adm3_code",
+    "adm3_name",
+    "source",
+    "geometry",
 )
 
 ZONE_COLUMNS: tuple[str, ...] = (
-    "key", "name", "kind", "members", "area_km2", "source", "licence", "notes", "geometry",
+    "key",
+    "name",
+    "kind",
+    "members",
+    "area_km2",
+    "source",
+    "licence",
+    "notes",
+    "geometry",
 )
 
 #: Canonical events table, in this order. Types: ``event_id`` str; ``date``
@@ -51,12 +68,35 @@ ZONE_COLUMNS: tuple[str, ...] = (
 #: governorate, 5 → governorate, 6-7 → country; ACLED ``geo_precision`` 3 →
 #: governorate; everything exact or near → point).
 EVENT_COLUMNS: tuple[str, ...] = (
-    "event_id", "date", "date_end", "date_precision", "event_type", "sub_event_type",
-    "actor1", "actor2", "fatalities", "fatalities_low", "fatalities_high",
-    "location", "src_admin1", "src_admin2", "src_admin3",
-    "latitude", "longitude", "geo_precision", "geo_precision_code", "precision_level",
-    "source", "source_url", "notes", "dataset", "source_row",
-    "is_rule", "flags", "synthetic", "geometry",
+    "event_id",
+    "date",
+    "date_end",
+    "date_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "fatalities",
+    "fatalities_low",
+    "fatalities_high",
+    "location",
+    "src_admin1",
+    "src_admin2",
+    "src_admin3",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "geo_precision_code",
+    "precision_level",
+    "source",
+    "source_url",
+    "notes",
+    "dataset",
+    "source_row",
+    "is_rule",
+    "flags",
+    "synthetic",
+    "geometry",
 )
 
 #: Columns the join adds to the events table (see :mod:`geo.join`).
@@ -68,11 +108,27 @@ EVENT_COLUMNS: tuple[str, ...] = (
 #: Distances are in km, computed in EPSG:32638; ``dist_krg_line_km`` is negative
 #: inside the KRG-administered area.
 JOIN_COLUMNS: tuple[str, ...] = (
-    "adm1_code", "adm1_name", "adm2_code", "adm2_name", "adm3_code", "adm3_name",
-    "join_status", "join_distance_m", "coarse_adm1", "coarse_adm2", "coarse_adm3",
-    "in_disputed_unami", "in_disputed_wide", "in_krg_area", "in_hamrin_area",
-    "dist_krg_line_km", "dist_unami_edge_km", "dist_wide_edge_km",
-    "dist_hamrin_ridge_km", "dist_hamrin_dam_km", "boundary_source",
+    "adm1_code",
+    "adm1_name",
+    "adm2_code",
+    "adm2_name",
+    "adm3_code",
+    "adm3_name",
+    "join_status",
+    "join_distance_m",
+    "coarse_adm1",
+    "coarse_adm2",
+    "coarse_adm3",
+    "in_disputed_unami",
+    "in_disputed_wide",
+    "in_krg_area",
+    "in_hamrin_area",
+    "dist_krg_line_km",
+    "dist_unami_edge_km",
+    "dist_wide_edge_km",
+    "dist_hamrin_ridge_km",
+    "dist_hamrin_dam_km",
+    "boundary_source",
 )
 
 #: Rejection report columns: one row per rejected input row.

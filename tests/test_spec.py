@@ -83,7 +83,7 @@ def test_bad_specs_name_the_key(data, needle):
 def test_invalid_toml_names_the_file(tmp_path):
     p = tmp_path / "broken.toml"
     p.write_text('title = "unterminated\n', encoding="utf-8")
-    with pytest.raises(SpecError, match="broken.toml: not valid TOML"):
+    with pytest.raises(SpecError, match=r"broken\.toml: not valid TOML"):
         load_spec(p)
 
 
