@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import browser
 import folium
 import pytest
 from browser import ready, synthetic_events
@@ -12,8 +11,6 @@ from geo.render.html import page_html, stable_ids
 from geo.spec import parse_spec
 
 pytestmark = pytest.mark.browser
-chromium = browser.chromium  # the harness fixtures
-open_page = browser.open_page
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
