@@ -48,6 +48,7 @@ def join_file(
     date_to: dt.date | None = None,
 ) -> str:
     """Join incident files to every area and zone and write the table; return a summary."""
+    export.check_events_path(out)  # fail before the work, not after it
     loaded, resolved, _layers, joined, prov = _joined(
         inputs,
         fmt=fmt,
@@ -80,6 +81,7 @@ def stats_file(
     seam: bool = False,
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary."""
+    export.check_table_path(out)
     loaded, resolved, layers, joined, prov = _joined(
         inputs, fmt=fmt, boundaries=boundaries, is_only=is_only, date_from=None, date_to=None
     )

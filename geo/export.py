@@ -52,6 +52,18 @@ def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
     return suffix
 
 
+def check_events_path(path: Path | str) -> Path:
+    """Return ``path`` if events can be written to it, else raise :class:`OutputError`."""
+    _suffix(Path(path), EVENT_FORMATS, "events")
+    return Path(path)
+
+
+def check_table_path(path: Path | str) -> Path:
+    """Return ``path`` if a table can be written to it, else raise :class:`OutputError`."""
+    _suffix(Path(path), TABLE_FORMATS, "a table")
+    return Path(path)
+
+
 def _dumps(value: Any, *, indent: int | None = None) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, allow_nan=False)
 
