@@ -27,7 +27,7 @@ from geo.layers import project_layers
 from geo.paths import offline
 from geo.render.safe import script_json
 from geo.resolve import Resolved, resolve_boundaries
-from geo.spec import MapSpec, load_specs
+from geo.spec import Filters, MapSpec, load_specs
 from geo.types import ProjectLayers
 from geo.write import write_text
 
@@ -101,7 +101,7 @@ def _filter(
         keep &= events["date"] <= pd.Timestamp(hi)
     if f.event_types:
         keep &= events["event_type"].isin(f.event_types)
-    return events.loc[keep]
+    return events if keep.all() else events.loc[keep]
 
 
 def _fingerprint(*parts: object) -> str:
@@ -221,10 +221,15 @@ def build(
     )
     outputs: list[MapOutput] = []
     entries: list[render.IndexEntry] = []
+    filtered: dict[Filters, gpd.GeoDataFrame] = {}
     for spec in specs:
         say(f"map {spec.name}")
         target = out_dir / f"{spec.name}.html"
-        events = _filter(joined.events, spec, date_from=date_from, date_to=date_to)
+        if spec.filters not in filtered:  # maps with the same filters share one selection
+            filtered[spec.filters] = _filter(
+                joined.events, spec, date_from=date_from, date_to=date_to
+            )
+        events = filtered[spec.filters]
         spec_key = _fingerprint(inputs_key, spec.digest)
         if spec.aggregates_only or aggregates_only:
             from dataclasses import replace
@@ -296,6 +301,7 @@ def build(
             )
         )
 
+    say("index")
     index = write_text(out_dir / "index.html", render.index_html(entries, built=built))
     write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     notes = []

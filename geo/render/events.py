@@ -16,8 +16,9 @@ Strategy
 
 Each layer's data goes into the page once, as one JSON blob written by
 :func:`geo.render.safe.script_json`; ``static/events.js`` decodes it, draws
-the points on one canvas (or in leaflet.markercluster clusters) and builds
-popups and tooltips with DOM text nodes, never ``innerHTML`` with data.
+the points on one canvas (or in leaflet.markercluster clusters, up to
+:data:`CLUSTER_MAX` events) and builds popups and tooltips with DOM text nodes,
+never ``innerHTML`` with data.
 """
 
 from __future__ import annotations
@@ -47,12 +48,20 @@ Mode = Literal["full", "compact", "aggregate"]
 FULL_MAX = 20_000
 #: Up to this many events, points are drawn from the compact encoding (no notes).
 COMPACT_MAX = 300_000
+#: Above this many events, a spec asking for clusters gets canvas points instead:
+#: leaflet.markercluster builds one marker per event and takes seconds to open beyond it.
+CLUSTER_MAX = 20_000
 #: Coordinates are stored as integers of ``1 / COORD_SCALE`` degree (about 1 m).
 COORD_SCALE = 100_000
 #: Side of the aggregate grid cells, in degrees (about 11 km by 9 km in Iraq).
 GRID_DEG = 0.1
 #: Event types beyond this many (by count) share the "Other" colour.
 MAX_TYPES = 8
+
+CLUSTER_NOTE = (
+    f"More than {CLUSTER_MAX:,} events: points are drawn one by one instead of in clusters, "
+    "which would take too long to open."
+)
 
 MODE_NOTES: dict[Mode, str] = {
     "full": ("Events are drawn one by one with every attribute, notes included, in the popups."),
@@ -360,12 +369,13 @@ def encode_grid(events: pd.DataFrame, *, unit: Unit = "none") -> dict[str, Any]:
     lon = np.round(np.asarray(events["longitude"], dtype=float) * COORD_SCALE).astype(np.int64)
     lat = np.round(np.asarray(events["latitude"], dtype=float) * COORD_SCALE).astype(np.int64)
     ci, cj = np.floor_divide(lon, per), np.floor_divide(lat, per)
-    keys = np.stack([ci, cj])
-    cells, inverse, counts = (
-        np.unique(keys, axis=1, return_inverse=True, return_counts=True)
-        if n
-        else (np.zeros((2, 0), dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    # One int64 key per cell, ordered as (ci, cj): np.unique on it is far faster than axis=1.
+    cj0 = cj.min() if n else 0
+    width = (cj.max() - cj0 + 1) if n else 1
+    keys, inverse, counts = np.unique(
+        ci * width + (cj - cj0), return_inverse=True, return_counts=True
     )
+    cells = np.stack([np.floor_divide(keys, width), keys % width + cj0])
     inverse = np.asarray(inverse).reshape(-1)
     fat = pd.to_numeric(
         pd.Series(events.get("fatalities", pd.Series(dtype=float))), errors="coerce"
@@ -438,6 +448,11 @@ class EventData(MacroElement):
         self._name = "GeoEventData"
         self.blob = safe.script_json(blob)
         self.options = safe.script_json(options)
+
+    def render(self, **kwargs: Any) -> None:
+        """Add the script as raw text: branca would compile the megabytes of data as a template."""
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(RawHtml(script(self, kwargs)), name=self.get_name())
 
 
 class EventLayer(JSCSSMixin, folium.map.Layer):
@@ -535,7 +550,9 @@ def add_event_layers(
         if want_points:
             hollow = _hollow_item(frame)
             items = legend.items + ((hollow,) if hollow else ())
-            legends.append(Legend(legend.title, items, note=_join(MODE_NOTES[mode], missing_note)))  # type: ignore[index]
+            too_many = spec.events.mode == "cluster" and len(frame) > CLUSTER_MAX
+            note = _join(MODE_NOTES[mode], CLUSTER_NOTE if too_many else "", missing_note)  # type: ignore[index]
+            legends.append(Legend(legend.title, items, note=note))
     if want_grid or (mode == "aggregate" and want_heat):
         blob["grid"] = encode_grid(frame, unit=unit)
         if want_grid:
@@ -546,7 +563,7 @@ def add_event_layers(
                 missing_note,
             )
             legends.append(Legend(grid_legend.title, grid_legend.items, note=note))
-    draw = "cluster" if spec.events.mode == "cluster" else "points"
+    draw = "cluster" if spec.events.mode == "cluster" and len(frame) <= CLUSTER_MAX else "points"
     options = {
         "pane": pane,
         "draw": draw,

@@ -8,7 +8,7 @@ from typing import Literal
 import folium
 import geopandas as gpd
 from folium.elements import JSCSSMixin
-from folium.map import Layer
+from folium.map import FitBounds, Layer
 from folium.plugins import Fullscreen, MeasureControl, MiniMap
 from folium.template import Template
 
@@ -67,7 +67,10 @@ def new_map(*, bounds: tuple[float, float, float, float]) -> folium.Map:
     )
     m.default_js = [LEAFLET_JS]
     m.default_css = [LEAFLET_CSS]
-    m.fit_bounds([[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]])
+    # Not animated: an animated pan would redraw every layer once more when it ends.
+    fit = FitBounds([[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]])
+    fit.options["animate"] = False
+    fit.add_to(m)
     root = m.get_root()
     root.html.add_child(RawHtml(f"<style>{static('geo.css')}</style>"), name="geo_css")
     root.html.add_child(RawHtml(f"<script>{static('geo.js')}</script>"), name="geo_js")

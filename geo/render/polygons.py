@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from branca.utilities import color_brewer
 from folium.plugins import Search
+from threadpoolctl import threadpool_limits
 
 from geo.render.legend import Legend, LegendItem
 from geo.render.safe import text
@@ -196,7 +197,10 @@ def classify(
     if len(distinct) <= k:
         bins = [float(v) for v in distinct]
         return np.searchsorted(distinct, values), bins, [_fmt(v) for v in bins]
-    classifier = mapclassify.classify(values, scheme=scheme, k=k)
+    # NaturalBreaks runs k-means in scikit-learn; on a few hundred areas its thread pool
+    # costs ten times the work, and far more on a busy machine: keep it to one thread.
+    with threadpool_limits(limits=1):
+        classifier = mapclassify.classify(values, scheme=scheme, k=k)
     bins = [float(b) for b in classifier.bins]
     labels, low = [], float(values.min())
     for high in bins:

@@ -341,6 +341,7 @@
       }
       this._sx = new Float32Array(ctrl.n);
       this._sy = new Float32Array(ctrl.n);
+      this._stamp = 0;
       this._tip = L.tooltip({ direction: "top", offset: [0, -6] });
       map.on("moveend viewreset resize", this.refresh, this);
       /* Listen on the map's element, not the map: Leaflet does not pass a click on a
@@ -376,19 +377,30 @@
       var crs = map.options.crs, scale = crs.scale(map.getZoom()) / crs.scale(0);
       var origin = map.getPixelOrigin(), ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
       var sx = this._sx, sy = this._sy, pad = RADIUS + 4, i, g, k;
+      /* Stamps land on whole pixels, and a stamp of the same group already on that pixel is
+       * not drawn again (it would change nothing visible): at country zoom most of 100,000
+       * events share a few thousand pixels. Every one stays in sx/sy for hovering. */
+      var w = size.x, h = size.y;
+      if (!this._seen || this._seen.length !== w * h) this._seen = new Int32Array(w * h);
+      var seen = this._seen;
       sx.fill(NaN);
       for (g = 0; g < ctrl.groups.length; g++) {
-        var group = ctrl.groups[g], idx = group.idx;
+        var group = ctrl.groups[g], idx = group.idx, stamp = ++this._stamp;
         var color = (ctrl.classes[group.cls] || { color: "#999999" }).color;
         var sprite = this._sprite(color, group.area, ratio), half = sprite.width / ratio / 2;
         for (k = 0; k < idx.length; k++) {
           i = idx[k];
           if (!ctrl.visible[i]) continue;
           var x = this._x0[i] * scale - ox, y = this._y0[i] * scale - oy;
-          if (x < -pad || y < -pad || x > size.x + pad || y > size.y + pad) continue;
+          if (x < -pad || y < -pad || x > w + pad || y > h + pad) continue;
           sx[i] = x;
           sy[i] = y;
-          ctx.drawImage(sprite, x - half, y - half, 2 * half, 2 * half);
+          var px = Math.round(x), py = Math.round(y);
+          if (px >= 0 && py >= 0 && px < w && py < h) {
+            if (seen[py * w + px] === stamp) continue;
+            seen[py * w + px] = stamp;
+          }
+          ctx.drawImage(sprite, px - half, py - half, 2 * half, 2 * half);
         }
       }
       canvas.setAttribute("data-drawn", String(this._countDrawn()));
