@@ -378,3 +378,16 @@ def test_index_lists_maps_escaped_and_sorted():
     assert 'href="javascript%3Aa.html"' in out
     assert "2020 to 2021" in out and "Built 2024-05-01" in out
     assert "<script" not in out
+
+
+def test_natural_breaks_are_the_same_every_time():
+    import numpy as np
+
+    from geo.render.polygons import classify
+
+    values = np.random.default_rng(7).integers(0, 500, 300).astype(float)
+    first = classify(values, scheme="NaturalBreaks", k=5)
+    for _ in range(4):
+        again = classify(values, scheme="NaturalBreaks", k=5)
+        assert again[1] == first[1]
+        assert (again[0] == first[0]).all()

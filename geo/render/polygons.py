@@ -199,8 +199,15 @@ def classify(
         return np.searchsorted(distinct, values), bins, [_fmt(v) for v in bins]
     # NaturalBreaks runs k-means in scikit-learn; on a few hundred areas its thread pool
     # costs ten times the work, and far more on a busy machine: keep it to one thread.
-    with threadpool_limits(limits=1):
-        classifier = mapclassify.classify(values, scheme=scheme, k=k)
+    # NaturalBreaks seeds its k-means from numpy's global generator: pin it for this call
+    # (and put it back), so the same values always give the same classes.
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        with threadpool_limits(limits=1):
+            classifier = mapclassify.classify(values, scheme=scheme, k=k)
+    finally:
+        np.random.set_state(state)
     bins = [float(b) for b in classifier.bins]
     labels, low = [], float(values.min())
     for high in bins:
