@@ -192,3 +192,8 @@ def test_script_json_is_deterministic(value):
 def test_script_json_refuses_non_finite_numbers(bad):
     with pytest.raises(ValueError, match="JSON compliant"):
         script_json({"value": bad})
+
+
+@pytest.mark.parametrize("value", ["data://]]>", "http://[::1", "https://]/x"])
+def test_malformed_urls_are_refused_not_raised(value):
+    assert url(value) == ""

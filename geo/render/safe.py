@@ -37,7 +37,10 @@ def url(value: Any) -> str:
     raw = str(value).strip()
     if any(ch in raw for ch in "\x00\r\n\t") or " " in raw:
         return ""
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # e.g. a malformed IPv6 host such as "http://]]>"
+        return ""
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         return ""
     return text(raw)
