@@ -138,8 +138,39 @@ def _cell(value: Any) -> str:
     return safe.text(value)
 
 
+_SIDES = (("both", "Both sides"), ("krg", "KRG side"), ("federal", "Federal side"))
+_SEAM_COLUMNS = {"side", "band_km", "events", "share_pct", "events_considered", "left_out"}
+
+
 def _seam_table(seam: pd.DataFrame) -> str:
-    """Render the seam statistics from the analysis step as given (escaped, first rows only)."""
+    """Render :func:`geo.aggregate.seam_stats` as bands × sides: events and share.
+
+    A table of another shape is shown as given (escaped, first rows only).
+    """
+    if not set(seam.columns) >= _SEAM_COLUMNS:
+        return _generic_table(seam)
+    head = "<th>Within</th>" + "".join(f"<th>{label}</th>" for _, label in _SIDES)
+    rows = []
+    for band, group in seam.groupby("band_km", sort=True):
+        by_side = {str(r.side): r for r in group.itertuples(index=False)}
+        cells = []
+        for side, _label in _SIDES:
+            r = by_side.get(side)
+            text = "" if r is None else f"{int(r.events):,} ({float(r.share_pct):.1f}%)"
+            cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr><td>{safe.text(_km(float(band)))} km</td>{''.join(cells)}</tr>")
+    first = seam.iloc[0]
+    note = (
+        f"<p>Shares of the {int(first.events_considered):,} events with a precise location; "
+        f"{int(first.left_out):,} located only to a district or coarser are left out.</p>"
+    )
+    return (
+        f'<table class="geo-seam-stats"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{note}"
+    )
+
+
+def _generic_table(seam: pd.DataFrame) -> str:
     head = "".join(f"<th>{safe.text(c)}</th>" for c in seam.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
