@@ -25,7 +25,7 @@ INSIDE_COLOR = "#762a83"
 #: Most rows of a seam statistics table shown in the box.
 MAX_ROWS = 30
 
-_W, _H, _BAR, _GAP = 300, 120, 30, 6
+_W, _H, _BAR, _GAP = 300, 90, 30, 6
 
 
 def seam_bands(bands_km: tuple[float, ...]) -> list[tuple[str, float, float]]:
@@ -200,7 +200,7 @@ class SeamChart(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var box = document.getElementById("{{ this.get_name() }}");
-            var control = L.control({position: "bottomright"});
+            var control = L.control({position: "bottomleft"});
             control.onAdd = function () {
                 L.DomEvent.disableClickPropagation(box);
                 L.DomEvent.disableScrollPropagation(box);
