@@ -8,6 +8,7 @@ map pages. Each map is rebuilt only when something it depends on changed
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -102,6 +103,22 @@ def _filter(
     if f.event_types:
         keep &= events["event_type"].isin(f.event_types)
     return events if keep.all() else events.loc[keep]
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """Return a hash of the installed package's code and static files.
+
+    A page depends on the code that drew it, so a changed tool (even at the
+    same version number, as in a development checkout) rebuilds every map.
+    """
+    root = Path(geo.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".py", ".js", ".css", ".toml"} and "_data" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _fingerprint(*parts: object) -> str:
@@ -209,6 +226,7 @@ def build(
         resolved.boundaries.source.version,
         *(h for _n, h in resolved.boundaries.source.files),
         geo.__version__,
+        _code_fingerprint(),
         store.fingerprint(),
         date_from,
         date_to,
