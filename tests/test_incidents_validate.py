@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geo.errors import InputError, LimitError
 from geo.incidents import load_incidents, write_rejections
+from geo.incidents.validate import Problems, parse_coordinate
 
 HEADER = "id,date,latitude,longitude,fatalities,actor1,source_url\n"
 GOOD = "{id},2021-08-01,34.2719,45.1681,1,IS,https://example.org/a\n"
@@ -244,3 +248,22 @@ def test_duplicates_across_files_name_the_first_file(tmp_path: Path) -> None:
     assert "already seen on line 2 of first.csv" in row["reason"]
     assert [d.rows_read for d in result.datasets] == [1, 2]
     assert [d.rows_rejected for d in result.datasets] == [0, 1]
+
+
+NUMBER_LIKE = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.from_regex(r"[+-]?\d{0,3}(\.\d{0,5})?([eE][+-]?\d{1,3})?", fullmatch=True),
+    st.sampled_from(["nan", "-Infinity", "inf", " 34.5", "34.5 ", "", "1e400", "0x1p3", "."]),
+)
+
+
+@given(st.lists(NUMBER_LIKE, min_size=1, max_size=12))
+def test_coordinate_single_cast_agrees_with_the_checked_path(values: list[str]) -> None:
+    """A column that casts cleanly takes one Arrow cast; adding a bad value forces the checks."""
+    direct, checked = Problems(), Problems()
+    got = parse_coordinate(pd.Series(values, dtype="str"), "latitude", 90.0, direct)
+    forced = parse_coordinate(pd.Series([*values, "north"], dtype="str"), "latitude", 90.0, checked)
+    np.testing.assert_array_equal(got, forced[:-1])
+    found = checked.frame()
+    expected = found[found["row"] < len(values)].to_numpy(dtype=object).tolist()
+    assert direct.frame().to_numpy(dtype=object).tolist() == expected

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geo.incidents.canonical import Mapped
-from geo.incidents.validate import Problems, parse_code, parse_dates
+from geo.incidents.validate import Problems, map_text, parse_code, parse_dates
 
 REQUIRED: tuple[str, ...] = (
     "event_id_cnty",
@@ -56,6 +56,12 @@ _TEXTS = {
 }
 
 
+#: Every column :func:`to_mapped` reads.
+COLUMNS: frozenset[str] = frozenset(
+    (*REQUIRED, "time_precision", "geo_precision", "fatalities", *_TEXTS.values())
+)
+
+
 def looks_like(columns: set[str]) -> bool:
     """Return True when a header is an ACLED export (current or pre-2023)."""
     return {"event_id_cnty", "event_date"} <= columns
@@ -83,6 +89,6 @@ def to_mapped(frame: pd.DataFrame, problems: Problems, *, date_format: str | Non
         date_end=date,
         date_precision=date_precision,
         geo_precision=geo,
-        geo_precision_code="acled:" + raw_geo.fillna("").str.strip(),
+        geo_precision_code=map_text(raw_geo, lambda v: f"acled:{v.strip()}"),
         precision_level=level,
     )

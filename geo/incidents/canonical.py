@@ -91,9 +91,11 @@ def join_flags(masks: Mapping[str, np.ndarray], n: int) -> pd.Series:
     code = np.zeros(n, dtype=np.int64)
     for bit, name in enumerate(names):
         code |= np.asarray(masks[name], dtype=np.int64) << bit
-    present, codes = np.unique(code, return_inverse=True)
+    present = np.flatnonzero(np.bincount(code, minlength=1))
+    position = np.zeros(1 << len(names), dtype=np.int64)
+    position[present] = np.arange(present.size)
     labels = [";".join(nm for bit, nm in enumerate(names) if c >> bit & 1) for c in present]
-    return from_codes(codes.reshape(-1), labels)
+    return from_codes(position[code], labels)
 
 
 def _swap_check(
@@ -233,7 +235,8 @@ def assemble(
             "source_row": np.asarray(lines, dtype=np.int64),
             "flags": flags,
             "synthetic": synthetic.to_numpy(dtype=bool),
-        }
+        },
+        copy=False,
     )
 
 

@@ -1,23 +1,58 @@
-"""Detect a text file's encoding and return its content as UTF-8 bytes.
+"""Read a text file's bytes and return them as UTF-8, detecting the encoding.
 
-UTF-8 (with or without a byte-order mark) is tried first and costs one
-decode. Only when that fails is charset-normalizer asked; Windows-1256
-(Arabic, as saved by Excel on Arabic Windows) is then decoded exactly. A
-file that is neither — binary, or text no detector can read — is an
-:class:`~geo.errors.InputError` asking the user to re-save it as UTF-8.
+Files are memory-mapped rather than copied (:func:`read_content`): a large
+CSV is then hashed, counted and parsed straight from the operating system's
+file cache. UTF-8 (with or without a byte-order mark) is tried first and
+costs one decode. Only when that fails is charset-normalizer asked;
+Windows-1256 (Arabic, as saved by Excel on Arabic Windows) is then decoded
+exactly. A file that is neither — binary, or text no detector can read — is
+an :class:`~geo.errors.InputError` asking the user to re-save it as UTF-8.
 """
 
 from __future__ import annotations
 
 import codecs
+import mmap
 from pathlib import Path
+from typing import TypeAlias
 
 import charset_normalizer
 
 from geo.errors import InputError
 
+#: A file's content: bytes, a read-only memory map of the file, or a view of one.
+#: Only ``len``, slicing and the buffer protocol are used on it.
+Content: TypeAlias = bytes | mmap.mmap | memoryview
 
-def to_utf8(data: bytes, path: Path, *, check: bool = True) -> tuple[bytes, str]:
+_CHUNK = 1 << 16
+
+
+def read_content(path: Path) -> Content:
+    """Return a file's content, memory-mapped (read-only) unless it is empty.
+
+    The map is released when the last reference to it goes away.
+    """
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        if size == 0:
+            return b""
+        if hasattr(mmap, "MAP_POPULATE"):  # Linux: map every page in one call
+            return mmap.mmap(
+                fh.fileno(), 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ
+            )
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def lead_byte(data: Content) -> bytes:
+    """Return the first byte that is not ASCII whitespace, or ``b""`` when there is none."""
+    for start in range(0, len(data), _CHUNK):
+        chunk = bytes(data[start : start + _CHUNK]).lstrip()
+        if chunk:
+            return chunk[:1]
+    return b""
+
+
+def to_utf8(data: Content, path: Path, *, check: bool = True) -> tuple[Content, str]:
     """Return ``data`` re-encoded as UTF-8 without a BOM, and the encoding found.
 
     Parameters
@@ -33,8 +68,9 @@ def to_utf8(data: bytes, path: Path, *, check: bool = True) -> tuple[bytes, str]
 
     Returns
     -------
-    content : bytes
-        UTF-8 text without a byte-order mark.
+    content : Content
+        UTF-8 text without a byte-order mark (a view of ``data`` when it
+        already is UTF-8: nothing is copied).
     encoding : str
         ``"utf-8"``, ``"utf-8-sig"`` or the codec charset-normalizer chose.
 
@@ -43,11 +79,11 @@ def to_utf8(data: bytes, path: Path, *, check: bool = True) -> tuple[bytes, str]
     InputError
         When the content is not text in any encoding the detector recognises.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        body, encoding = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    if data[: len(codecs.BOM_UTF8)] == codecs.BOM_UTF8:
+        body, encoding = memoryview(data)[len(codecs.BOM_UTF8) :], "utf-8-sig"
     else:
         body, encoding = data, "utf-8"
-    if b"\x00" in body[:65536]:
+    if b"\x00" in bytes(body[:65536]):
         raise InputError(
             f"{path}: the file contains NUL bytes, so it is binary or UTF-16, not a UTF-8 table",
             hint="save it as CSV UTF-8 (or pass a GeoPackage with a .gpkg name)",
@@ -55,10 +91,10 @@ def to_utf8(data: bytes, path: Path, *, check: bool = True) -> tuple[bytes, str]
     if not check:
         return body, encoding
     try:
-        body.decode("utf-8")
+        str(body, "utf-8")
     except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        best = charset_normalizer.from_bytes(data).best()
+        line = bytes(body[: exc.start]).count(b"\n") + 1
+        best = charset_normalizer.from_bytes(bytes(data)).best()
         text = None if best is None else str(best)
         if text is None or "\x00" in text or "\ufffd" in text:
             raise InputError(

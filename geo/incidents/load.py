@@ -5,6 +5,11 @@ row is checked, duplicate ``event_id`` values are rejected across all files
 (the first occurrence wins and later ones name its line), the IS rule is
 matched and the filters applied. Every row read ends up either accepted or in
 the rejection report; accepted rows removed by filters are counted.
+
+Speed: files are memory-mapped, not copied. Arrow's CSV parse uses every core;
+the checks after it run on one, so the file's sha256 and the check for
+repeated ids run meanwhile on a worker thread. Point geometries are built
+once, for the rows kept.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 import io
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,28 +30,48 @@ import pandas as pd
 from geo.errors import InputError
 from geo.incidents import acled, table, ucdp, vector
 from geo.incidents.canonical import FLAGS, assemble
-from geo.incidents.encoding import to_utf8
+from geo.incidents.encoding import Content, lead_byte, read_content, to_utf8
 from geo.incidents.filters import filter_mask, is_rules
 from geo.incidents.rawcsv import read_strings
 from geo.incidents.result import DatasetInfo, Format, LoadResult
-from geo.incidents.validate import Problems
+from geo.incidents.validate import Problems, stripped
 from geo.types import EVENT_COLUMNS, REJECTION_COLUMNS
 from geo.write import write_text
 
 DEFAULT_MAX_ROWS = 5_000_000
-_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-sha256")
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-incidents")
+_READERS = {"acled": acled, "ucdp": ucdp}
 USER_LICENCE = "as stated by the file's publisher (not recorded in the file)"
 USER_CITATION = "cite the file's own source"
 
 
 @dataclass(frozen=True, eq=False)
 class _FilePart:
-    """One file's rows in canonical form, with its problems and provenance."""
+    """One file's rows in canonical form, with its problems and provenance.
+
+    ``sha256`` and ``ids_unique`` (whether ``event_id`` has no repeats) may
+    still be computing on another core; ``info.sha256`` is set from the former
+    when the load ends.
+    """
 
     frame: pd.DataFrame
     problems: Problems
     bad_rows: tuple[tuple[int, str, str], ...]
     info: DatasetInfo
+    sha256: Future[str]
+    ids_unique: Future[bool]
+
+
+def _done(value: Any) -> Future[Any]:
+    """Return a future that already holds ``value``."""
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
+
+
+def _unique(ids: pd.Series) -> bool:
+    """Return True when no two event ids are equal once stripped."""
+    return bool(stripped(ids).is_unique)
 
 
 def max_rows_default() -> int:
@@ -80,7 +105,7 @@ def _choose_format(path: Path, columns: list[str], requested: Format) -> str:
 
 def _read_csv(
     path: Path,
-    data: bytes,
+    data: Content,
     *,
     requested: Format,
     lat_col: str | None,
@@ -89,30 +114,35 @@ def _read_csv(
     fix_swapped: bool,
     max_rows: int,
 ) -> _FilePart:
-    hashing = _HASHER.submit(lambda: hashlib.sha256(data).hexdigest())  # overlaps parsing
-    body, encoding = to_utf8(data, path, check=False)
-    try:
-        raw = read_strings(body, path, max_rows=max_rows)
-    except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
-        body, encoding = to_utf8(data, path, check=True)
-        try:
-            raw = read_strings(body, path, max_rows=max_rows)
-        except UnicodeError as exc:
-            raise InputError(
-                f"{path}: invalid text after decoding as {encoding}",
-                hint="save the file as CSV UTF-8",
-            ) from exc
-    columns = list(raw.frame.columns)
-    fmt = _choose_format(path, columns, requested)
-    module = {"acled": acled, "ucdp": ucdp}.get(fmt)
-    if module is not None:
-        missing = [c for c in module.REQUIRED if c not in columns]
+    def reader_columns(names: list[str]) -> frozenset[str] | None:
+        """Check the header against the format; return the columns its reader uses."""
+        fmt = _choose_format(path, names, requested)
+        module = _READERS.get(fmt)
+        if module is None:
+            return None
+        missing = [c for c in module.REQUIRED if c not in names]
         if missing:
             raise InputError(
                 f"{path}: line 1: {fmt.upper()} file without required column(s) "
                 f"{', '.join(missing)}",
                 hint="export it again with all columns",
             )
+        return module.COLUMNS
+
+    body, encoding = to_utf8(data, path, check=False)
+    try:
+        raw = read_strings(body, path, max_rows=max_rows, columns=reader_columns)
+    except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
+        body, encoding = to_utf8(data, path, check=True)
+        try:
+            raw = read_strings(body, path, max_rows=max_rows, columns=reader_columns)
+        except UnicodeError as exc:
+            raise InputError(
+                f"{path}: invalid text after decoding as {encoding}",
+                hint="save the file as CSV UTF-8",
+            ) from exc
+    fmt = _choose_format(path, raw.names, requested)
+    module = _READERS.get(fmt)
     problems = Problems()
     if module is not None:
         mapped = module.to_mapped(raw.frame, problems, date_format=date_format)
@@ -126,6 +156,11 @@ def _read_csv(
             lon_col=lon_col,
             date_format=date_format,
         )
+    # Arrow's parse used every core; the checks from here on use one, so the
+    # duplicate check and the hash run on another meanwhile.
+    ids = mapped.texts.get("event_id")  # absent: every id is empty, checked in full later
+    ids_unique = _done(False) if ids is None else _WORKER.submit(_unique, ids)
+    hashing = _WORKER.submit(lambda: hashlib.sha256(data).hexdigest())
     frame = assemble(
         mapped,
         lines=raw.lines,
@@ -147,7 +182,7 @@ def _read_csv(
     info = DatasetInfo(
         name=path.name,
         path=str(path),
-        sha256=hashing.result(),
+        sha256="",  # set from ``hashing`` when the load ends
         format=fmt,
         encoding=encoding,
         rows_read=len(frame) + len(raw.bad_rows),
@@ -159,19 +194,26 @@ def _read_csv(
         synthetic=bool(len(frame)) and bool(frame["synthetic"].all()),
         notes="; ".join(notes),
     )
-    return _FilePart(frame=frame, problems=problems, bad_rows=raw.bad_rows, info=info)
+    return _FilePart(
+        frame=frame,
+        problems=problems,
+        bad_rows=raw.bad_rows,
+        info=info,
+        sha256=hashing,
+        ids_unique=ids_unique,
+    )
 
 
 def _read_vector(
     path: Path,
-    data: bytes,
+    data: Content,
     fmt: str,
     *,
     date_format: str | None,
     fix_swapped: bool,
     max_rows: int,
 ) -> _FilePart:
-    if fmt == "geojson" and not data.lstrip()[:1] == b"{":
+    if fmt == "geojson" and lead_byte(data) != b"{":
         raise InputError(
             f"{path}: not JSON (a GeoJSON file starts with '{{')",
             hint="check that this is the file you meant, or choose --format csv",
@@ -208,21 +250,28 @@ def _read_vector(
         synthetic=bool(len(frame)) and bool(frame["synthetic"].all()),
         notes="" if len(frame) else "no features",
     )
-    return _FilePart(frame=frame, problems=problems, bad_rows=(), info=info)
+    return _FilePart(
+        frame=frame,
+        problems=problems,
+        bad_rows=(),
+        info=info,
+        sha256=_done(info.sha256),
+        ids_unique=_done(_unique(frame["event_id"])),
+    )
 
 
 def _read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -> _FilePart:
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
-    data = path.read_bytes()
-    if not data or data.isspace():
+    data = read_content(path)
+    if not lead_byte(data):
         raise InputError(
             f"{path}: the file is empty", hint="export the incidents again with a header row"
         )
     suffix = path.suffix.lower()
     fmt: str = requested
     if requested == "auto":
-        if suffix == ".gpkg" or data.startswith(b"SQLite format 3\x00"):
+        if suffix == ".gpkg" or data[:16] == b"SQLite format 3\x00":
             fmt = "gpkg"
         elif suffix in (".geojson", ".json"):
             fmt = "geojson"
@@ -238,11 +287,14 @@ def _read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) 
     return _read_csv(path, data, requested=requested, max_rows=max_rows, **options)
 
 
-def _duplicates(frame: pd.DataFrame, problems: Problems) -> None:
-    """Reject second and later rows with an ``event_id`` already seen, naming the first."""
-    ids = frame["event_id"]
-    if len(pd.factorize(ids)[1]) == len(ids):
+def _duplicates(frame: pd.DataFrame, problems: Problems, *, unique: bool) -> None:
+    """Reject second and later rows with an ``event_id`` already seen, naming the first.
+
+    ``unique`` says whether the ids are already known to have no repeats.
+    """
+    if unique:
         return
+    ids = frame["event_id"]
     dup = (ids.duplicated(keep="first") & (ids != "")).to_numpy()
     rows = np.flatnonzero(dup)
     if not rows.size:
@@ -318,10 +370,12 @@ def _rejections(
     return report.reset_index(drop=True)[list(REJECTION_COLUMNS)], rejected
 
 
-def _sorted(events: pd.DataFrame) -> pd.DataFrame:
-    """Return events sorted by date, dataset and source_row (no copy when already so)."""
+def _sorted(events: pd.DataFrame, datasets: np.ndarray) -> pd.DataFrame:
+    """Return events sorted by date, dataset and source_row (no copy when already so).
+
+    ``datasets`` ranks each row's ``dataset`` label (equal labels, equal ranks).
+    """
     dates = events["date"].to_numpy()
-    datasets = pd.factorize(events["dataset"], sort=True)[0]
     rows = events["source_row"].to_numpy()
     key_steps = (np.diff(dates) > np.timedelta64(0)) | (
         (np.diff(dates) == np.timedelta64(0))
@@ -409,26 +463,33 @@ def load_incidents(
         if len(parts) == 1
         else pd.concat([p.frame for p in parts], ignore_index=True)
     )
-    _duplicates(frame, problems)
+    labels = [p.frame["dataset"].iloc[0] if len(p.frame) else "" for p in parts]
+    datasets = np.repeat(np.unique(labels, return_inverse=True)[1], [len(p.frame) for p in parts])
+    unique = parts[0].ids_unique.result() if len(parts) == 1 else _unique(frame["event_id"])
+    _duplicates(frame, problems, unique=unique)
     rejected, rejected_mask = _rejections(parts, frame, problems)
 
-    accepted = frame if not rejected_mask.any() else frame.loc[~rejected_mask]
-    accepted = accepted.reset_index(drop=True)
+    if rejected_mask.any():
+        frame, datasets = frame.loc[~rejected_mask], datasets[~rejected_mask]
+    accepted = frame.reset_index(drop=True)
     accepted["is_rule"] = is_rules(accepted["actor1"], accepted["actor2"])
-    flag_counts = {"any": int((accepted["flags"] != "").sum())}
+    flags = accepted["flags"].value_counts()
+    flag_counts = {"any": int(flags[flags.index != ""].sum())}
     for name in FLAGS:
-        count = int(accepted["flags"].str.contains(name, regex=False).sum())
+        count = int(flags[[name in f for f in flags.index]].sum())
         if count:
             flag_counts[name] = count
     keep, applied = filter_mask(
         accepted, date_from=date_from, date_to=date_to, event_types=event_types, is_only=is_only
     )
-    events = _sorted(accepted if keep.all() else accepted.loc[keep])
+    kept = accepted if keep.all() else accepted.loc[keep]
+    events = _sorted(kept, datasets if keep.all() else datasets[keep])
+    geometry = gpd.points_from_xy(events["longitude"], events["latitude"], crs="EPSG:4326")
     events = gpd.GeoDataFrame(
-        events,
-        geometry=gpd.points_from_xy(events["longitude"], events["latitude"]),
-        crs="EPSG:4326",
-    )[list(EVENT_COLUMNS)]
+        {name: events[name] for name in EVENT_COLUMNS if name != "geometry"}
+        | {"geometry": geometry},
+        copy=False,
+    )
 
     codes = problems.frame()["code"]
     reasons = codes.value_counts()
@@ -448,6 +509,7 @@ def load_incidents(
             DatasetInfo(
                 **{
                     **part.info.__dict__,
+                    "sha256": part.sha256.result(),
                     "rows_accepted": part.info.rows_read - rejected_here,
                     "rows_rejected": rejected_here,
                 }

@@ -3,15 +3,29 @@
 Every column is read as text by Arrow's multithreaded CSV reader (values are
 parsed later, so nothing is coerced behind the user's back). Line numbers are
 exact even with quoted newlines and blank lines: a newline ends a record when
-an even number of quote characters precede it. An HXL hashtag row under the
-header (as in HDX exports of UCDP GED) is recognised and skipped. A row with
-too many or too few fields becomes a rejection, not a crash.
+an even number of quote characters precede it.
+
+Most files have one record per line. For them Arrow parses without looking
+for newlines inside quotes (much faster: blocks are split at any newline), and
+the result is trusted only when the rows parsed plus the header equal the
+file's lines, with no ragged row; line numbers are then simply 1, 2, 3 ….
+That parse converts only the columns the caller will read (the rest of the
+file is still checked to be UTF-8, as converting it would have).
+Otherwise (a quoted newline, a blank line, a ragged row) the file is parsed
+again quote-aware and the lines are counted exactly. A quoted newline or blank
+line within the first MiB skips the fast attempt, so such files (UCDP GED
+exports, for one) are usually parsed only once.
+
+An HXL hashtag row under the header (as in HDX exports of UCDP GED) is
+recognised and skipped. A row with too many or too few fields becomes a
+rejection, not a crash.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,19 +35,25 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from geo.errors import InputError, LimitError
+from geo.incidents.encoding import Content, lead_byte
 
 
 @dataclass(frozen=True, eq=False)
 class RawTable:
-    """A CSV file's data rows as strings, with their line numbers."""
+    """A CSV file's data rows as strings, with their line numbers.
 
+    ``names`` are the header's column names; ``frame`` holds at least the
+    columns asked for.
+    """
+
+    names: list[str]
     frame: pd.DataFrame
     lines: np.ndarray
     bad_rows: tuple[tuple[int, str, str], ...]  # (line, text, reason)
     hxl: bool
 
 
-def record_lines(data: bytes) -> np.ndarray:
+def record_lines(data: Content) -> np.ndarray:
     """Return the 1-based first line of every non-blank CSV record in ``data``.
 
     A newline ends a record when the number of ``"`` characters before it is
@@ -60,6 +80,22 @@ def record_lines(data: bytes) -> np.ndarray:
     return first_line[length > 0]
 
 
+def count_newlines(data: Content, *, step: int = 1 << 18) -> int:
+    """Return the number of newline bytes in ``data`` (vectorised, in cache-sized steps)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    return sum(int(np.count_nonzero(buf[i : i + step] == 10)) for i in range(0, buf.size, step))
+
+
+def _one_record_per_line(data: Content, *, head: int = 1 << 20) -> bool:
+    """Return True when the first ``head`` bytes hold one record per line (a cheap guess)."""
+    first = bytes(data[:head])
+    first = first[: first.rfind(b"\n") + 1]
+    try:
+        return record_lines(first).size == first.count(b"\n")
+    except ValueError:  # a quote still open at the cut
+        return False
+
+
 def _slow_lines(text: str) -> np.ndarray:
     """Return record start lines with Python's csv module (for unusual quoting)."""
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -71,10 +107,18 @@ def _slow_lines(text: str) -> np.ndarray:
     return np.asarray(lines, dtype=np.int64)
 
 
-def header_names(data: bytes, path: Path) -> list[str]:
+def _first_line(data: Content, *, chunk: int = 1 << 16) -> bytes:
+    """Return the bytes before the first newline (all of ``data`` when there is none)."""
+    for stop in range(chunk, len(data) + chunk, chunk):
+        end = bytes(data[stop - chunk : stop]).find(b"\n")
+        if end >= 0:
+            return bytes(data[: stop - chunk + end])
+    return bytes(data)
+
+
+def header_names(data: Content, path: Path) -> list[str]:
     """Return the column names of the first record, stripped."""
-    end = data.find(b"\n")
-    first = data[: end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
+    first = _first_line(data).decode("utf-8").rstrip("\r")
     names = [n.strip() for n in next(csv.reader([first]), [])]
     if not any(names):
         raise InputError(
@@ -83,7 +127,13 @@ def header_names(data: bytes, path: Path) -> list[str]:
     return names
 
 
-def read_strings(data: bytes, path: Path, *, max_rows: int) -> RawTable:
+def read_strings(
+    data: Content,
+    path: Path,
+    *,
+    max_rows: int,
+    columns: Callable[[list[str]], Collection[str] | None] | None = None,
+) -> RawTable:
     """Parse UTF-8 CSV bytes into string columns.
 
     Parameters
@@ -94,6 +144,10 @@ def read_strings(data: bytes, path: Path, *, max_rows: int) -> RawTable:
         The file, named in messages.
     max_rows
         The most data rows allowed; counted before parsing.
+    columns
+        Called with the header's names once they are checked; returns the
+        columns the caller will read (None: all). It may raise, e.g. when a
+        required column is missing.
 
     Returns
     -------
@@ -109,15 +163,15 @@ def read_strings(data: bytes, path: Path, *, max_rows: int) -> RawTable:
     LimitError
         When the file has more than ``max_rows`` data rows.
     """
-    if not data or data.isspace():
+    if not lead_byte(data):
         raise InputError(
             f"{path}: the file is empty",
             hint="export the incidents again; a CSV needs at least a header row",
         )
-    newlines = data.count(b"\n")
-    records = newlines + (not data.endswith(b"\n"))  # an upper bound on records
+    ends_clean = data[-1:] == b"\n"
+    records = count_newlines(data) + (not ends_clean)  # an upper bound on records
     lines = None
-    if records - 1 > max_rows or not data.endswith(b"\n"):
+    if records - 1 > max_rows or not ends_clean:
         # Also checks quoting when the file does not end cleanly (a truncated download).
         lines = _exact_lines(data, path)
         if lines.size - 1 > max_rows:
@@ -133,7 +187,9 @@ def read_strings(data: bytes, path: Path, *, max_rows: int) -> RawTable:
             f"{path}: line 1: duplicate column names {', '.join(dup)}",
             hint="rename the columns so each name appears once",
         )
-    table, invalid = _parse(data, path, names)
+    wanted = None if columns is None else columns(names)
+    include = None if wanted is None else [n for n in names if n in wanted]
+    table, invalid = _parse(data, path, names, line_count=records, include=include)
     if lines is None:
         if records == table.num_rows + len(invalid) + 1:
             lines = np.arange(1, records + 1, dtype=np.int64)  # one line per record
@@ -149,7 +205,7 @@ def read_strings(data: bytes, path: Path, *, max_rows: int) -> RawTable:
         ]
         data_lines = np.delete(lines, numbers)[1:]
     if data_lines.size != table.num_rows:
-        data_lines = np.setdiff1d(_slow_lines(data.decode("utf-8"))[1:], [b[0] for b in bad_rows])
+        data_lines = np.setdiff1d(_slow_lines(str(data, "utf-8"))[1:], [b[0] for b in bad_rows])
         if data_lines.size != table.num_rows:
             raise InputError(
                 f"{path}: rows and lines disagree ({table.num_rows} rows, "
@@ -158,14 +214,16 @@ def read_strings(data: bytes, path: Path, *, max_rows: int) -> RawTable:
             )
     frame = table.to_pandas()
     hxl = False
-    if len(frame) and _is_hxl(frame.iloc[0]):
+    if len(frame) and _is_hxl(
+        frame.iloc[0] if table.num_columns == len(names) else _second_line(data, names)
+    ):
         frame = frame.iloc[1:].reset_index(drop=True)
         data_lines = data_lines[1:]
         hxl = True
-    return RawTable(frame=frame, lines=data_lines, bad_rows=tuple(bad_rows), hxl=hxl)
+    return RawTable(names=names, frame=frame, lines=data_lines, bad_rows=tuple(bad_rows), hxl=hxl)
 
 
-def _exact_lines(data: bytes, path: Path) -> np.ndarray:
+def _exact_lines(data: Content, path: Path) -> np.ndarray:
     try:
         return record_lines(data)
     except ValueError as exc:
@@ -176,9 +234,19 @@ def _exact_lines(data: bytes, path: Path) -> np.ndarray:
 
 
 def _parse(
-    data: bytes, path: Path, names: list[str]
+    data: Content,
+    path: Path,
+    names: list[str],
+    *,
+    line_count: int,
+    include: list[str] | None,
 ) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
-    """Parse all records as strings; collect ragged rows instead of failing."""
+    """Parse all records as strings; collect ragged rows instead of failing.
+
+    A parse that ignores quoted newlines (and converts only the columns in
+    ``include``) is kept only when it gives one record per line
+    (``line_count`` lines, header included) and no ragged row.
+    """
     invalid: list[tuple[int | None, str, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -186,22 +254,44 @@ def _parse(
         invalid.append((row.number, row.text, reason))
         return "skip"
 
-    def parse(threads: bool) -> pa.Table:
+    def parse(
+        threads: bool,
+        newlines_in_values: bool = True,
+        block_size: int = 1 << 24,
+        include_columns: list[str] | None = None,
+    ) -> pa.Table:
         return pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
-                use_threads=threads, skip_rows=1, column_names=names, block_size=1 << 24
+                use_threads=threads, skip_rows=1, column_names=names, block_size=block_size
             ),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_invalid
+                newlines_in_values=newlines_in_values, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()),
+                include_columns=include_columns or [],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
 
+    if _one_record_per_line(data):
+        try:  # small blocks use the caches best; any other Arrow error is retried below
+            table = parse(
+                threads=True,
+                newlines_in_values=False,
+                block_size=1 << 20,
+                include_columns=include,
+            )
+            if not invalid and table.num_rows + 1 == line_count:
+                if table.num_columns < len(names):
+                    _check_utf8(data)  # the columns left out were not converted
+                return table, invalid
+        except pa.ArrowInvalid as exc:
+            if "utf8" in str(exc).lower():
+                raise UnicodeError(str(exc)) from exc
+        invalid.clear()  # a quoted newline, blank line or ragged row: parse quote-aware
     try:
         table = parse(threads=True)
         if invalid:
@@ -217,6 +307,33 @@ def _parse(
             hint="check the quoting, or save it again as CSV UTF-8",
         ) from exc
     return table, invalid
+
+
+def _check_utf8(data: Content) -> None:
+    """Raise UnicodeError unless ``data`` is valid UTF-8 (checked by Arrow, without a copy)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid as exc:
+        raise UnicodeError(f"not UTF-8: {exc}") from exc
+
+
+def _second_line(data: Content, names: list[str]) -> pd.Series:
+    """Return the second line parsed as a record of every column (one record per line)."""
+    head = bytes(data[: 1 << 16])
+    while head.count(b"\n") < 2 and len(head) < len(data):
+        head = bytes(data[: 2 * len(head)])
+    table = pacsv.read_csv(
+        pa.BufferReader(head.split(b"\n", 2)[1]),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.large_string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table.to_pandas().iloc[0]
 
 
 def _is_hxl(row: pd.Series) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.incidents.canonical import Mapped
-from geo.incidents.validate import Problems, parse_code, parse_dates
+from geo.incidents.validate import Problems, map_text, parse_code, parse_dates
 
 REQUIRED: tuple[str, ...] = (
     "id",
@@ -79,6 +79,12 @@ _TEXTS = {
 }
 
 
+#: Every column :func:`to_mapped` reads.
+COLUMNS: frozenset[str] = frozenset(
+    (*REQUIRED, "type_of_violence", "low", "high", *_TEXTS.values())
+)
+
+
 def looks_like(columns: set[str]) -> bool:
     """Return True when a header is a UCDP GED file."""
     return {"date_start", "where_prec", "side_a"} <= columns
@@ -111,6 +117,6 @@ def to_mapped(frame: pd.DataFrame, problems: Problems, *, date_format: str | Non
         date_end=date_end,
         date_precision=parse_code(frame["date_prec"], "date_prec", DATE_PRECISION, problems),
         geo_precision=parse_code(raw_where, "where_prec", WHERE_PRECISION, problems),
-        geo_precision_code="ucdp:" + raw_where,
+        geo_precision_code=map_text(raw_where, lambda v: f"ucdp:{v}"),
         precision_level=parse_code(raw_where, "where_prec", PRECISION_LEVEL, Problems()),
     )

@@ -11,7 +11,8 @@ rejected as ambiguous unless the caller names a ``date_format``. Coordinates
 in comma-decimal (``33,5``) or degrees-minutes-seconds (``33°20'N``) form are
 rejected with the fix, never guessed. Work is done once per distinct value
 where values repeat (dates, codes, counts), and with Arrow kernels where they
-do not (coordinates), so a million rows take about a second.
+do not (coordinates: one cast when every value is a plain finite number, the
+shape checks only otherwise); messages are built only for the rows that fail.
 """
 
 from __future__ import annotations
@@ -151,6 +152,12 @@ def per_unique(series: pd.Series, fn: Callable[[str], Any]) -> tuple[np.ndarray,
     return codes, [fn(u) for u in uniques]
 
 
+def map_text(series: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """Return ``fn`` of each value (missing reads as ``""``), called once per distinct value."""
+    codes, results = per_unique(text(series), fn)
+    return from_codes(codes, results)
+
+
 def _add_unique_problems(
     problems: Problems,
     field_name: str,
@@ -160,11 +167,14 @@ def _add_unique_problems(
     u_messages: np.ndarray,
 ) -> None:
     """Record a problem for every row whose distinct value has a non-empty code."""
-    rows = np.flatnonzero((u_codes != "")[codes]) if u_codes.size else np.array([], int)
+    bad = u_codes != ""
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad[codes])
     problems.add(
         rows,
         field_name,
-        values.to_numpy(dtype=object)[rows],
+        values.iloc[rows].to_numpy(dtype=object),
         u_codes[codes[rows]],
         u_messages[codes[rows]],
     )
@@ -292,6 +302,16 @@ def is_blank(series: pd.Series) -> np.ndarray:
     return (stripped(series) == "").to_numpy()
 
 
+def _numbers(series: pd.Series) -> np.ndarray | None:
+    """Return text cast straight to float64, or None when some value is not a number."""
+    try:
+        return pc.cast(pa.array(series, type=pa.large_string()), pa.float64()).to_numpy(
+            zero_copy_only=False
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
 def parse_coordinate(
     series: pd.Series,
     field_name: str,
@@ -326,13 +346,16 @@ def parse_coordinate(
         shape_ok = ~np.isnan(numbers)
         raw = series.astype(object).where(shape_ok, "").to_numpy(dtype=object)
     else:
-        arr = pa.array(stripped(series), type=pa.large_string())
-        shape = pc.match_substring_regex(arr, _NUMBER)
-        shape_ok = shape.to_numpy(zero_copy_only=False)
-        numbers = pc.cast(pc.if_else(shape, arr, "nan"), pa.float64()).to_numpy(
-            zero_copy_only=False
-        )
-        raw = None
+        numbers, shape_ok, raw = _numbers(series), None, None
+        if numbers is None or not np.isfinite(numbers).all():
+            arr = pa.array(stripped(series), type=pa.large_string())
+            shape = pc.match_substring_regex(arr, _NUMBER)
+            shape_ok = shape.to_numpy(zero_copy_only=False)
+            numbers = pc.cast(pc.if_else(shape, arr, "nan"), pa.float64()).to_numpy(
+                zero_copy_only=False
+            )
+        else:  # every value is a plain finite number: the usual case, one cast
+            shape_ok = np.ones(numbers.size, dtype=bool)
     finite = np.isfinite(numbers)
     bad_shape = np.flatnonzero(~shape_ok & (True if skip is None else ~skip))
     if bad_shape.size:
