@@ -239,28 +239,9 @@ FILE_CASES = [
 ]
 
 
-NOT_UTF8_RAGGED = (
-    "geo/incidents/rawcsv.py _parse: a ragged row that is not valid UTF-8 makes Arrow's "
-    "invalid_row_handler fail to decode the row (UnicodeDecodeError, printed as a traceback "
-    "by Python), and the file is refused as 'cannot be parsed as CSV' with the raw bytes in "
-    "the message instead of being re-decoded; check UTF-8 (to_utf8(check=True)) before "
-    "parsing when the file has ragged rows, or retry the detection on that error"
-)
-FILE_XFAIL = {"latin-garbage-not-any-encoding": NOT_UTF8_RAGGED}
-
-
 @pytest.mark.parametrize(
     ("name", "content", "args", "env", "exit_code", "needles"),
-    [
-        pytest.param(
-            *case[1:],
-            id=case[0],
-            marks=[pytest.mark.xfail(strict=True, reason=FILE_XFAIL[case[0]])]
-            if case[0] in FILE_XFAIL
-            else [],
-        )
-        for case in FILE_CASES
-    ],
+    [pytest.param(*case[1:], id=case[0]) for case in FILE_CASES],
 )
 def test_unreadable_incident_file_gives_one_line(
     tmp_path, capsys, monkeypatch, name, content, args, env, exit_code, needles
@@ -278,11 +259,6 @@ def test_missing_incident_file(tmp_path, capsys):
     assert_one_line_error(code, err, 5, "absent.csv", "no such file", "check the path")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo/incidents/table.py coordinate_columns: the hint names --lat-col/--lon-col, "
-    "but `geo incidents check` calls these options --lat/--lon",
-)
 @pytest.mark.parametrize("header", ["event_id,date,latitude", "event_id,date,longitude"])
 def test_missing_coordinate_column_hint_names_a_real_option(tmp_path, capsys, header):
     path = write(tmp_path / "x.csv", f"{header}\nA1,2021-08-01,35.4\n")
@@ -321,17 +297,7 @@ def _arabic_rows(texts: list[str], n: int) -> str:
     "texts",
     [
         pytest.param(SENTENCES, id="sentences"),
-        pytest.param(
-            PLACE_NAMES,
-            id="place-names",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="geo/incidents/encoding.py to_utf8: a Windows-1256 file whose Arabic "
-                "text is short (place names) is detected as cp932 (Japanese) and silently "
-                "becomes mojibake; prefer cp1256 among charset-normalizer's candidates (or try "
-                "it first when the bytes decode as cp1256 into Arabic letters)",
-            ),
-        ),
+        pytest.param(PLACE_NAMES, id="place-names"),
     ],
 )
 def test_windows_1256_file_decodes_arabic(tmp_path, capsys, texts):
@@ -344,7 +310,6 @@ def test_windows_1256_file_decodes_arabic(tmp_path, capsys, texts):
     assert list(events["location"]) == [texts[i % len(texts)] for i in range(30)]
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_UTF8_RAGGED)
 def test_windows_1256_file_with_a_ragged_row(tmp_path, capsys):
     text = _arabic_rows(SENTENCES, 30) + "B1,2021-08-01,35.4681,44.3922,1,كركوك,extra\n"
     path = write(tmp_path / "arabic.csv", text.encode("cp1256"))

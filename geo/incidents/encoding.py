@@ -52,6 +52,22 @@ def lead_byte(data: Content) -> bytes:
     return b""
 
 
+def _as_cp1256(raw: bytes) -> str | None:
+    """Return ``raw`` decoded as Windows-1256 when that reads as Arabic text, else None.
+
+    Detectors guess short Arabic texts (place names) as other code pages, so
+    Windows-1256 is tried first: it is taken when most non-ASCII characters it
+    yields are Arabic letters.
+    """
+    try:
+        text = raw.decode("cp1256")
+    except UnicodeDecodeError:
+        return None
+    wide = [ch for ch in text if ord(ch) > 127]
+    arabic = sum("\u0600" <= ch <= "\u06ff" for ch in wide)
+    return text if wide and arabic >= 0.6 * len(wide) else None
+
+
 def to_utf8(data: Content, path: Path, *, check: bool = True) -> tuple[Content, str]:
     """Return ``data`` re-encoded as UTF-8 without a BOM, and the encoding found.
 
@@ -94,6 +110,9 @@ def to_utf8(data: Content, path: Path, *, check: bool = True) -> tuple[Content, 
         str(body, "utf-8")
     except UnicodeDecodeError as exc:
         line = bytes(body[: exc.start]).count(b"\n") + 1
+        arabic = _as_cp1256(bytes(data))
+        if arabic is not None:
+            return arabic.encode("utf-8"), "cp1256"
         best = charset_normalizer.from_bytes(bytes(data)).best()
         text = None if best is None else str(best)
         if text is None or "\x00" in text or "\ufffd" in text:

@@ -259,6 +259,7 @@ def _parse(
         newlines_in_values: bool = True,
         block_size: int = 1 << 24,
         include_columns: list[str] | None = None,
+        handler: bool = True,
     ) -> pa.Table:
         return pacsv.read_csv(
             pa.BufferReader(data),
@@ -266,7 +267,8 @@ def _parse(
                 use_threads=threads, skip_rows=1, column_names=names, block_size=block_size
             ),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=newlines_in_values, invalid_row_handler=on_invalid
+                newlines_in_values=newlines_in_values,
+                invalid_row_handler=on_invalid if handler else None,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()),
@@ -278,11 +280,12 @@ def _parse(
 
     if _one_record_per_line(data):
         try:  # small blocks use the caches best; any other Arrow error is retried below
-            table = parse(
+            table = parse(  # no row handler: a ragged row fails here and is parsed below
                 threads=True,
                 newlines_in_values=False,
                 block_size=1 << 20,
                 include_columns=include,
+                handler=False,
             )
             if not invalid and table.num_rows + 1 == line_count:
                 if table.num_columns < len(names):
@@ -292,6 +295,9 @@ def _parse(
             if "utf8" in str(exc).lower():
                 raise UnicodeError(str(exc)) from exc
         invalid.clear()  # a quoted newline, blank line or ragged row: parse quote-aware
+    # The row handler cannot see a ragged row that is not UTF-8 (Arrow fails decoding it),
+    # so prove the text is UTF-8 first; the caller re-decodes it when it is not.
+    _check_utf8(data)
     try:
         table = parse(threads=True)
         if invalid:

@@ -86,8 +86,8 @@ def coordinate_columns(
     """
     found = []
     for given, names, what, option in (
-        (lat_col, LAT_NAMES, "latitude", "lat_col (--lat-col)"),
-        (lon_col, LON_NAMES, "longitude", "lon_col (--lon-col)"),
+        (lat_col, LAT_NAMES, "latitude", "lat_col (--lat)"),
+        (lon_col, LON_NAMES, "longitude", "lon_col (--lon)"),
     ):
         column = find_column(columns, (given.lower(),) if given else names)
         if column is None:
