@@ -35,19 +35,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo import snapshot
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "ocha-cod-ab"
 DEFAULT_SIZES = "1000,10000,100000,1000000"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--enable-precise-memory-info",  # performance.memory unrounded
-]
+CHROMIUM_ARGS = [*snapshot.CHROMIUM_ARGS, "--enable-precise-memory-info"]  # unrounded heap
+CHROMIUM = snapshot.CHROMIUM
 TRANSPARENT_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )

@@ -7,6 +7,7 @@ from pathlib import Path
 from geo.errors import GeoError
 from geo.write import write_bytes
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium; Playwright downloads no browser
 CHROMIUM_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -24,7 +25,7 @@ def screenshot(
     *,
     width: int = 1400,
     height: int = 900,
-    browser: str = "/usr/bin/chromium",
+    browser: str = CHROMIUM,
     timeout_s: float = 60.0,
 ) -> Path:
     """Open a built map in headless chromium, wait until its layers are ready, save a PNG.

@@ -114,7 +114,16 @@ def test_hostile_text_fires_no_dialog(open_page, tmp_path, offline_assets, draw,
             "{animate: false})",
             i,
         )
-        if draw == "cluster":  # wait until the marker is out of its cluster
+        if draw == "cluster":  # ask markercluster to show the marker (zoom or spiderfy)
+            page.evaluate(
+                f"""(i) => new Promise((done) => {{
+                    const c = {CONTROLLER};
+                    if (c.map.hasLayer(c.markers[i])) return done();
+                    c.layers.events.zoomToShowLayer(c.markers[i], done);
+                    setTimeout(done, 3000);  // the callback does not come when nothing moves
+                }})""",
+                i,
+            )
             page.wait_for_function(
                 f"(i) => {CONTROLLER}.map.hasLayer({CONTROLLER}.markers[i])", arg=i
             )
