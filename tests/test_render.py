@@ -18,23 +18,18 @@ from geo.assets import Asset, AssetStore
 from geo.render import html as page_html_mod
 from geo.render import panel, polygons
 from geo.render.legend import Legend, LegendItem, legend_html
-from geo.spec import parse_spec
+from geo.spec import LAYER_NAMES, parse_spec
 from geo.types import Provenance
 
 ALL_LAYERS = [
-    "governorates",
-    "districts",
-    "unami-2009",
-    "article-140-wide",
-    "krg-area",
-    "krg-line",
-    "hamrin-area",
-    "hamrin-ridge",
-    "hamrin-dam",
-    "hamrin-rings",
-    "places",
-    "events",
-]
+    n
+    for n in LAYER_NAMES
+    if n
+    not in (
+        "heat",
+        "grid",
+    )
+]  # every layer a map can have
 PAYLOADS = (
     "<img src=x onerror=alert(1)>",
     "</script><script>alert(2)</script>",
