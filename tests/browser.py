@@ -40,6 +40,20 @@ _TILE = re.compile(r"/\d+/\d+/\d+(@2x)?\.png(\?.*)?$")
 OpenPage = Callable[[Path], tuple[object, list[str], list[str]]]
 
 
+def route_offline(context, blocked: list[str]) -> None:
+    """Serve basemap tiles as a transparent PNG; abort and record in ``blocked`` the rest."""
+
+    def route(r) -> None:
+        url = r.request.url
+        if _TILE.search(url.split("#", 1)[0]):
+            r.fulfill(status=200, content_type="image/png", body=TRANSPARENT_PNG)
+        else:
+            blocked.append(f"blocked request: {url}")
+            r.abort()
+
+    context.route(re.compile(r"^https?://"), route)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
     """A session-wide headless chromium; skip when Playwright or chromium is missing."""
@@ -58,17 +72,8 @@ def chromium() -> Iterator[object]:
 def open_page(chromium) -> Iterator[OpenPage]:
     """Return ``open(path) -> (page, console_errors, dialogs)``; pages close after the test."""
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
-
-    def route(r) -> None:
-        url = r.request.url
-        if _TILE.search(url.split("#", 1)[0]):
-            r.fulfill(status=200, content_type="image/png", body=TRANSPARENT_PNG)
-        else:
-            blocked.append(f"blocked request: {url}")
-            r.abort()
-
     blocked: list[str] = []
-    context.route(re.compile(r"^https?://"), route)
+    route_offline(context, blocked)
 
     def open_(path: Path) -> tuple[object, list[str], list[str]]:
         page = context.new_page()
