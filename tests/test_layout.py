@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from browser import ready, route_offline
 
-from geo import catalog, pipeline
+from geo import boundaries, pipeline
+from geo.boundaries.resolve import resolve_boundaries
 from geo.layers import project_layers
-from geo.resolve import resolve_boundaries
 from geo.spec import load_specs
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data, pytest.mark.slow]
@@ -106,7 +106,7 @@ def built(tmp_path_factory, cod_ab_dir, ucdp_csv, offline_assets) -> Built:
         mp.setenv("GEO_ASSETS_DIR", str(offline_assets.folder))
         mp.setenv("GEO_OFFLINE", "1")
         mp.setenv("SOURCE_DATE_EPOCH", "1764374400")
-        catalog.import_boundaries(cod_ab_dir)
+        boundaries.import_boundaries(cod_ab_dir)
         pipeline.build(incidents=[ucdp_csv], out=out, force=True)
         layers = project_layers(resolve_boundaries().boundaries)
     subjects = {}
