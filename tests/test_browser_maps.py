@@ -214,6 +214,7 @@ def test_hostile_text_everywhere_fires_nothing(open_page, offline_assets, tmp_pa
     assert dialogs == []
     assert errors == []
     assert page.locator("#geo-panel summary").inner_text().startswith("<img src=x")
+    assert page.title().startswith("<img src=x")  # the <title> shows the text, runs nothing
     assert page.locator("a[href^='javascript']").count() == 0
 
 

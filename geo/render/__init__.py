@@ -81,7 +81,8 @@ def build_map(
         A map ready for :func:`page_html`.
     """
     with stable_ids():
-        m = page.new_map(bounds=polygons.view_bounds(spec, layers))
+        view = polygons.view_bounds(spec, layers)
+        m = page.new_map(bounds=view, title=spec.title)
         page.add_basemaps(m, spec.basemaps)
         areas = polygons.add_area_layers(m, spec, layers, events=events, measures=context.measures)
         mode = choose_mode(len(events), aggregates_only=spec.aggregates_only)
@@ -109,6 +110,7 @@ def build_map(
         page.finish(
             m,
             groups=areas.groups,
+            view=view,
             body=[
                 panel.banner_html(source),
                 areas.hatch_defs,

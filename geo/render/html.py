@@ -140,6 +140,7 @@ def page_html(m: folium.Map, *, assets: AssetStore | None) -> str:
     """
     with stable_ids(start=RENDER_ID_START):
         html = m.get_root().render()
+    html = html.replace("<html>", '<html lang="en">', 1)
     html, missing = inline_assets(html, assets)
     if missing and assets is not None and assets.complete:
         raise AssertionError(f"assets not in geo/assets.toml left remote: {', '.join(missing)}")

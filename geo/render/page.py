@@ -8,16 +8,18 @@ from typing import Literal
 import folium
 import geopandas as gpd
 from folium.elements import JSCSSMixin
-from folium.map import FitBounds, Layer
+from folium.map import Layer
 from folium.plugins import Fullscreen, MeasureControl, MiniMap
 from folium.template import Template
 
 from geo.render.html import RawHtml, static
-from geo.render.safe import script_json
+from geo.render.safe import script_json, text
 
 LEAFLET_JS = folium.Map.default_js[0]
 LEAFLET_CSS = folium.Map.default_css[0]
 MAX_ZOOM = 18
+#: Zoom steps of a tenth: a fitted view fills its box to within 7%, not 50%.
+ZOOM_SNAP = 0.1
 
 #: Panes, bottom to top: polygons below zones below lines below places below events.
 PANES: dict[str, int] = {
@@ -50,12 +52,16 @@ BASEMAPS: dict[str, dict[str, object]] = {
 }
 
 
-def new_map(*, bounds: tuple[float, float, float, float]) -> folium.Map:
-    """Return an empty map fitted to ``bounds`` (south, west, north, east), no tiles yet.
+def new_map(*, bounds: tuple[float, float, float, float], title: str = "") -> folium.Map:
+    """Return an empty map around ``bounds`` (south, west, north, east), no tiles yet.
 
-    jQuery, Bootstrap and the icon fonts folium loads by default are dropped:
-    nothing on our pages uses them. ``maxZoom`` is set on the map itself
-    because ``tiles=None`` leaves Leaflet without one (marker clusters need it).
+    The page script fits the map to ``bounds`` once the controls are in place
+    (see :func:`finish`), so the opening view leaves room for the panels at
+    any window size; zoom snaps to tenths so the fit is close. ``title``
+    becomes the page's ``<title>`` (escaped). jQuery, Bootstrap and the icon
+    fonts folium loads by default are dropped: nothing on our pages uses
+    them. ``maxZoom`` is set on the map itself because ``tiles=None`` leaves
+    Leaflet without one (marker clusters need it).
     """
     south, west, north, east = bounds
     m = folium.Map(
@@ -64,14 +70,12 @@ def new_map(*, bounds: tuple[float, float, float, float]) -> folium.Map:
         tiles=None,
         control_scale=True,
         maxZoom=MAX_ZOOM,
+        zoomSnap=ZOOM_SNAP,
     )
     m.default_js = [LEAFLET_JS]
     m.default_css = [LEAFLET_CSS]
-    # Not animated: an animated pan would redraw every layer once more when it ends.
-    fit = FitBounds([[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]])
-    fit.options["animate"] = False
-    fit.add_to(m)
     root = m.get_root()
+    root.title = text(title) if title else None
     root.html.add_child(RawHtml(f"<style>{static('geo.css')}</style>"), name="geo_css")
     root.html.add_child(RawHtml(f"<script>{static('geo.js')}</script>"), name="geo_js")
     for name, z in PANES.items():
@@ -104,15 +108,19 @@ class VectorMiniMap(JSCSSMixin, folium.MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }}_layer = L.geoJSON({{ this.data }}, {
-                interactive: false,
-                style: {color: "#555", weight: 1, fillColor: "#ddd", fillOpacity: 0.7}
-            });
-            var {{ this.get_name() }} = new L.Control.MiniMap(
-                {{ this.get_name() }}_layer,
-                {position: "bottomright", toggleDisplay: true, zoomLevelOffset: -5,
-                 width: 130, height: 130}
-            ).addTo({{ this._parent.get_name() }});
+            /* Not on a phone: there it only takes room, and minimizing it moves the map. */
+            var {{ this.get_name() }} = null;
+            if (window.innerWidth >= 700 && window.innerHeight >= 500) {
+                var {{ this.get_name() }}_layer = L.geoJSON({{ this.data }}, {
+                    interactive: false,
+                    style: {color: "#555", weight: 1, fillColor: "#ddd", fillOpacity: 0.7}
+                });
+                {{ this.get_name() }} = new L.Control.MiniMap(
+                    {{ this.get_name() }}_layer,
+                    {position: "bottomright", toggleDisplay: true, zoomLevelOffset: -5,
+                     width: 130, height: 130}
+                ).addTo({{ this._parent.get_name() }});
+            }
         {% endmacro %}
         """
     )
@@ -141,7 +149,7 @@ def add_controls(m: folium.Map, *, outline: gpd.GeoDataFrame | None) -> None:
 
 
 class Finish(folium.MacroElement):
-    """The last script on the map: controls for the panel, legend and coordinates, then ready.
+    """The last script on the map: layout, folding panels, the fit, then ``__geoReady``.
 
     ``window.__geoReady`` becomes true only when every earlier layer script ran.
     """
@@ -154,10 +162,23 @@ class Finish(folium.MacroElement):
         """
     )
 
-    def __init__(self, groups: list[tuple[str, int]]) -> None:
+    def __init__(
+        self,
+        groups: list[tuple[str, int]],
+        *,
+        view: tuple[float, float, float, float] | None = None,
+    ) -> None:
         super().__init__()
         self._name = "Finish"
-        self.options = script_json({"groups": groups})
+        options: dict[str, object] = {"groups": groups}
+        if view is not None:
+            options["view"] = _corners(view)
+        self.options = script_json(options)
+
+
+def _corners(bounds: tuple[float, float, float, float]) -> list[list[float]]:
+    south, west, north, east = bounds
+    return [[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]]
 
 
 def control_groups(m: folium.Map, groups: dict[str, str]) -> list[tuple[str, int]]:
@@ -177,10 +198,29 @@ def control_groups(m: folium.Map, groups: dict[str, str]) -> list[tuple[str, int
     return runs
 
 
-def finish(m: folium.Map, *, groups: dict[str, str], body: list[str]) -> None:
-    """Add the layer control, the plain-HTML blocks and the final ready script."""
+def finish(
+    m: folium.Map,
+    *,
+    groups: dict[str, str],
+    body: list[str],
+    view: tuple[float, float, float, float] | None = None,
+) -> None:
+    """Add the layer control, the plain-HTML blocks and the final script.
+
+    Parameters
+    ----------
+    m
+        The map.
+    groups
+        The layer-control heading of each layer (by element name).
+    body
+        Plain-HTML blocks (already escaped) added to the page body.
+    view
+        What the map is about (south, west, north, east): the page fits it
+        with room for the panels, and the reset-view control returns to it.
+    """
     root = m.get_root()
     for i, block in enumerate(b for b in body if b):
         root.html.add_child(RawHtml(block), name=f"geo_block_{i}")
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    Finish(control_groups(m, groups)).add_to(m)
+    Finish(control_groups(m, groups), view=view).add_to(m)

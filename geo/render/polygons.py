@@ -487,21 +487,36 @@ def add_places(m: folium.Map, places: gpd.GeoDataFrame, out: Layers) -> None:
     )
 
 
+def _bounds(frames: Sequence[gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
+    """Return (south, west, north, east) around the non-empty ``frames``, or None."""
+    boxes = [f.to_crs(DISPLAY_CRS).total_bounds for f in frames if f is not None and not f.empty]
+    if not boxes:
+        return None
+    w, s, e, n = np.array(boxes).T
+    return (float(s.min()), float(w.min()), float(n.max()), float(e.max()))
+
+
+def country_bounds(layers: ProjectLayers) -> tuple[float, float, float, float]:
+    """Return (south, west, north, east) of the country outline (Iraq's box without one)."""
+    return _bounds([layers.boundaries.country]) or IRAQ_BOUNDS
+
+
 def view_bounds(spec: MapSpec, layers: ProjectLayers) -> tuple[float, float, float, float]:
-    """Return (south, west, north, east) for the spec's view."""
+    """Return (south, west, north, east) of what the map is about: its opening view.
+
+    Explicit ``view.bounds`` win; else the ``view.governorates`` together with
+    the Hamrin focus area when the map shows it; else the country.
+    """
     if spec.view.bounds is not None:
         return spec.view.bounds
     govs = layers.boundaries.governorates
     if spec.view.governorates and govs is not None:
-        chosen = govs[govs["code"].isin(spec.view.governorates)]
-        if not chosen.empty:
-            w, s, e, n = chosen.to_crs(DISPLAY_CRS).total_bounds
-            return (float(s), float(w), float(n), float(e))
-    country = layers.boundaries.country
-    if country is not None and not country.empty:
-        w, s, e, n = country.to_crs(DISPLAY_CRS).total_bounds
-        return (float(s), float(w), float(n), float(e))
-    return IRAQ_BOUNDS
+        frames = [govs[govs["code"].isin(spec.view.governorates)]]
+        if spec.has("hamrin-area"):
+            frames.append(layers.hamrin_area)
+        if not frames[0].empty:
+            return _bounds(frames) or country_bounds(layers)
+    return country_bounds(layers)
 
 
 def add_area_layers(

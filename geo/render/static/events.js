@@ -185,7 +185,8 @@
     addRow(dl, "Admin areas", [place[1], place[2], place[3]].filter(Boolean).join(", "));
     addRow(dl, "Location precision", (prec[1] || "unknown") + (prec[2] ? " (" + prec[2] + ")" : ""));
     if (p.text && p.text.notes) {
-      addRow(dl, "Notes", p.text.notes[i]);
+      var notes = addRow(dl, "Notes", p.text.notes[i]);
+      if (notes) notes.className = "geo-popup-notes";
     } else {
       addRow(dl, "Notes", "Left out at this map size; see the joined table (dataset and line below).");
     }
@@ -215,8 +216,10 @@
 
   GeoEvents.prototype._clusterLayer = function () {
     var self = this, pane = this.options.pane;
+    /* Not chunked: the page fits its view once the controls are laid out, and a
+     * markercluster still loading in chunks breaks on that zoom (1.1.0). */
     var group = L.markerClusterGroup({
-      clusterPane: pane, showCoverageOnHover: false, maxClusterRadius: 45, chunkedLoading: true,
+      clusterPane: pane, showCoverageOnHover: false, maxClusterRadius: 45,
     });
     this.markers = new Array(this.n);
     for (var i = 0; i < this.n; i++) {
