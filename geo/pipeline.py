@@ -157,7 +157,7 @@ def _code_fingerprint() -> str:
     root = Path(geo.__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".js", ".css", ".toml"} and "_data" not in path.parts:
+        if path.suffix in {".py", ".js", ".css", ".toml", ".j2"} and "_data" not in path.parts:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -165,6 +165,33 @@ def _code_fingerprint() -> str:
 
 def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(script_json([str(p) for p in parts]).encode()).hexdigest()
+
+
+def _sources(resolved: Resolved, loaded: LoadResult) -> tuple[Provenance, ...]:
+    """Return every source a page credits: boundaries, incident datasets, project layers."""
+    return (
+        resolved.boundaries.source,
+        *(d.provenance() for d in loaded.datasets),
+        *catalog.project_provenance(),
+    )
+
+
+def _inputs_key(
+    resolved: Resolved,
+    loaded: LoadResult,
+    store: assets.AssetStore,
+    *options: object,
+) -> str:
+    """Return the fingerprint of everything every page depends on, besides its spec."""
+    return _fingerprint(
+        *(d.sha256 for d in loaded.datasets),
+        resolved.boundaries.source.version,
+        *(h for _n, h in resolved.boundaries.source.files),
+        geo.__version__,
+        _code_fingerprint(),
+        store.fingerprint(),
+        *options,
+    )
 
 
 def _quiet(_msg: str) -> None:
@@ -384,21 +411,9 @@ def build(
         loaded=loaded,
         events=joined.events,
         store=asset_state.store,
-        sources=(
-            resolved.boundaries.source,
-            *(d.provenance() for d in loaded.datasets),
-            *catalog.project_provenance(),
-        ),
-        inputs_key=_fingerprint(
-            *(d.sha256 for d in loaded.datasets),
-            resolved.boundaries.source.version,
-            *(h for _n, h in resolved.boundaries.source.files),
-            geo.__version__,
-            _code_fingerprint(),
-            asset_state.store.fingerprint(),
-            date_from,
-            date_to,
-            aggregates_only,
+        sources=_sources(resolved, loaded),
+        inputs_key=_inputs_key(
+            resolved, loaded, asset_state.store, date_from, date_to, aggregates_only
         ),
         built=provenance.run_date(),
         aggregates_only=aggregates_only,
@@ -407,14 +422,11 @@ def build(
         say=say,
     )
     manifest = Manifest.read(out_dir)
-    selections: dict[Filters, _Selection] = {}  # maps with the same filters share one
-    results = []
-    for spec in specs:
-        if spec.filters not in selections:
-            selections[spec.filters] = _select(
-                run.events, spec.filters, date_from=date_from, date_to=date_to
-            )
-        results.append(_build_one(spec, selections[spec.filters], run, manifest))
+    selections = {  # maps with the same filters share one selection
+        f: _select(run.events, f, date_from=date_from, date_to=date_to)
+        for f in dict.fromkeys(spec.filters for spec in specs)
+    }
+    results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
 
     say("index")
     entries = [entry for _output, entry in results]
