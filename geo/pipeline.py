@@ -20,7 +20,9 @@ from typing import Any
 import geopandas as gpd
 
 import geo
-from geo import aggregate, assets, catalog, provenance, render
+from geo import aggregate, assets, provenance, render
+from geo.boundaries.load import project_provenance
+from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.incidents.filters import filter_mask
@@ -28,7 +30,6 @@ from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.paths import offline
 from geo.render.safe import script_json
-from geo.resolve import Resolved, resolve_boundaries
 from geo.spec import Filters, MapSpec, load_specs
 from geo.types import ProjectLayers, Provenance
 from geo.write import write_text
@@ -172,7 +173,7 @@ def _sources(resolved: Resolved, loaded: LoadResult) -> tuple[Provenance, ...]:
     return (
         resolved.boundaries.source,
         *(d.provenance() for d in loaded.datasets),
-        *catalog.project_provenance(),
+        *project_provenance(),
     )
 
 
