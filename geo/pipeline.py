@@ -31,7 +31,7 @@ from geo.layers import project_layers
 from geo.paths import offline
 from geo.render.safe import script_json
 from geo.spec import Filters, MapSpec, load_specs
-from geo.types import ProjectLayers, Provenance
+from geo.types import ROLES, ProjectLayers, Provenance
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
@@ -227,20 +227,36 @@ class _Selection:
 
 
 def _select(
-    events: gpd.GeoDataFrame, f: Filters, *, date_from: dt.date | None, date_to: dt.date | None
+    events: gpd.GeoDataFrame,
+    f: Filters,
+    *,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    roles: Sequence[str],
 ) -> _Selection:
-    """Apply a spec's filters, narrowed by the build's own date range."""
+    """Apply a spec's filters, narrowed by the build's own date range and roles."""
     lo = max(filter(None, [f.date_from, date_from]), default=None)
     hi = min(filter(None, [f.date_to, date_to]), default=None)
+    wanted = [r for r in ROLES if (not f.roles or r in f.roles) and (not roles or r in roles)]
     keep, applied = filter_mask(
-        events, date_from=lo, date_to=hi, event_types=f.event_types, is_only=f.is_only
+        events,
+        date_from=lo,
+        date_to=hi,
+        event_types=f.event_types,
+        is_only=f.is_only,
+        roles=wanted if f.roles or roles else None,
     )
+    if (f.roles or roles) and not wanted:  # the spec's roles and the build's do not meet
+        keep[:] = False
+        applied["roles"] = []
     return _Selection(events if keep.all() else events.loc[keep], _caption(applied))
 
 
 def _caption(applied: dict[str, Any]) -> dict[str, str]:
     """Return the filters applied, as the map's panel names them."""
-    out = {"IS actors only": "yes" if applied.get("is_only") else "no"}
+    out = {"IS-involved events only": "yes" if applied.get("is_only") else "no"}
+    if "roles" in applied:
+        out["roles"] = ", ".join(applied["roles"]) or "(none)"
     if "date_from" in applied:
         out["from"] = applied["date_from"]
     if "date_to" in applied:
@@ -358,6 +374,7 @@ def build(
     png: bool = False,
     aggregates_only: bool = False,
     maps_dir: Path | str | None = None,
+    roles: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the named maps (all shipped specs by default) and the index page.
@@ -384,6 +401,9 @@ def build(
         Leave raw event points out of every map (for data that may not be republished).
     maps_dir
         A folder of your own map specs to use instead of the shipped ones.
+    roles
+        Keep only events with these roles (``is_attack``, ``against_is``,
+        ``clash``, ``none``), on top of each spec's filters.
     progress
         Called with a short message at each step.
 
@@ -414,7 +434,7 @@ def build(
         store=asset_state.store,
         sources=_sources(resolved, loaded),
         inputs_key=_inputs_key(
-            resolved, loaded, asset_state.store, date_from, date_to, aggregates_only
+            resolved, loaded, asset_state.store, date_from, date_to, aggregates_only, *roles
         ),
         built=provenance.run_date(),
         aggregates_only=aggregates_only,
@@ -424,7 +444,7 @@ def build(
     )
     manifest = Manifest.read(out_dir)
     selections = {  # maps with the same filters share one selection
-        f: _select(run.events, f, date_from=date_from, date_to=date_to)
+        f: _select(run.events, f, date_from=date_from, date_to=date_to, roles=roles)
         for f in dict.fromkeys(spec.filters for spec in specs)
     }
     results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
@@ -433,12 +453,6 @@ def build(
     entries = [entry for _output, entry in results]
     index = write_text(out_dir / "index.html", render.index_html(entries, built=run.built))
     manifest.write()
-    return BuildReport(
-        out_dir,
-        resolved,
-        loaded,
-        joined,
-        tuple(output for output, _entry in results),
-        index,
-        _notes(resolved, asset_state),
-    )
+    outputs = tuple(output for output, _entry in results)
+    notes = _notes(resolved, asset_state)
+    return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes)
