@@ -195,15 +195,7 @@ def add_event_layers(
     """
     if mode not in MODE_NOTES:
         raise ValueError(f"mode must be one of {', '.join(MODE_NOTES)}, got {mode!r}")
-    frame = pd.DataFrame(events.drop(columns="geometry", errors="ignore"))
-    has_xy = (
-        pd.to_numeric(frame.get("latitude"), errors="coerce").notna()
-        & pd.to_numeric(frame.get("longitude"), errors="coerce").notna()
-        if len(frame)
-        else pd.Series([], dtype=bool)
-    )
-    missing = int((~has_xy).sum())
-    frame = sort_events(frame[has_xy.to_numpy()])
+    frame, missing = _located(events)
     unit: Unit = spec.time if spec.time in ("week", "month") else "none"
     want_points = spec.has("events") and spec.events.mode != "none"
     want_grid = spec.has("grid") or (mode == "aggregate" and want_points)
@@ -251,17 +243,7 @@ def add_event_layers(
     }
     data = EventData(blob, options)
     data.add_to(m)
-    if want_grid:
-        EventLayer(data, "grid", name="Event counts (grid cells)").add_to(m)
-    if want_heat:
-        EventLayer(data, "heat", name="Event heat", show=False, js=HeatMap.default_js).add_to(m)
-    if options["events"]:
-        js, css = (
-            (MarkerCluster.default_js, MarkerCluster.default_css)
-            if draw == "cluster"
-            else (None, None)
-        )
-        EventLayer(data, "events", name="Events", js=js, css=css).add_to(m)
+    _add_layers(m, data, options)
     if any(part and part["periods"] for part in (blob["points"], blob["grid"])):
         for filename in TimeSlider.static:
             add_static(m, filename)
@@ -272,6 +254,33 @@ def add_event_layers(
         chart = SeamChart(frame, seam=seam, bands_km=spec.events.distance_bands_km)
         chart.add_to(m)
     return legends
+
+
+def _located(events: gpd.GeoDataFrame) -> tuple[pd.DataFrame, int]:
+    """Return the events with coordinates, in drawing order, and how many lack them."""
+    frame = pd.DataFrame(events.drop(columns="geometry", errors="ignore"))
+    has_xy = (
+        pd.to_numeric(frame.get("latitude"), errors="coerce").notna()
+        & pd.to_numeric(frame.get("longitude"), errors="coerce").notna()
+        if len(frame)
+        else pd.Series([], dtype=bool)
+    )
+    return sort_events(frame[has_xy.to_numpy()]), int((~has_xy).sum())
+
+
+def _add_layers(m: folium.Map, data: EventData, options: dict[str, Any]) -> None:
+    """Add the grid, heat and events layers the options ask for, in this order."""
+    if options["grid"]:
+        EventLayer(data, "grid", name="Event counts (grid cells)").add_to(m)
+    if options["heat"]:
+        EventLayer(data, "heat", name="Event heat", show=False, js=HeatMap.default_js).add_to(m)
+    if options["events"]:
+        js, css = (
+            (MarkerCluster.default_js, MarkerCluster.default_css)
+            if options["draw"] == "cluster"
+            else (None, None)
+        )
+        EventLayer(data, "events", name="Events", js=js, css=css).add_to(m)
 
 
 def _join(*parts: str) -> str:
