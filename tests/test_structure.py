@@ -23,7 +23,8 @@ def _long_functions(path: Path, root: Path = GEO.parent) -> list[str]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             lines = (node.end_lineno or node.lineno) - node.lineno + 1
             if lines > MAX_FUNCTION_LINES:
-                out.append(f"{path.relative_to(root).as_posix()}:{node.lineno} {node.name} ({lines})")
+                where = f"{path.relative_to(root).as_posix()}:{node.lineno}"
+                out.append(f"{where} {node.name} ({lines})")
     return out
 
 
