@@ -9,7 +9,7 @@ import folium
 import numpy as np
 import pandas as pd
 import pytest
-from browser import synthetic_events
+from fixtures import synthetic_events
 
 from geo.grid import grid_class, period_starts
 from geo.render import classes, columns
