@@ -204,3 +204,98 @@ def synthetic_events(n: int = 12, *, hostile: str | None = None, seed: int = 0) 
     )
     assert set(EVENT_COLUMNS[:-1]) <= set(frame.columns) and set(JOIN_COLUMNS) <= set(frame.columns)
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+# --- map specs --------------------------------------------------------------------------------
+
+GOOD_SPEC = """\
+title = "Test map"
+description = "A map for the tests."
+layers = ["governorates", "events"]
+
+[filters]
+is_only = false
+
+[events]
+mode = "points"
+"""
+
+
+def _top(line: str) -> str:
+    """Return the good spec with one more top-level line (before the first table)."""
+    return GOOD_SPEC.replace("[filters]", f"{line}\n[filters]")
+
+
+#: Bad map specs, one problem each: (id, spec text, text the error must contain). The
+#: error's message starts with the file name (``bad.toml``) and carries a hint.
+BAD_SPECS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("unknown-top-level-key", _top('colour = "red"'), ("unknown key 'colour'", "allowed keys")),
+    (
+        "unknown-filters-key",
+        GOOD_SPEC.replace("is_only = false", "is_ony = true"),
+        ("unknown key filters.'is_ony'",),
+    ),
+    ("unknown-nested-key", GOOD_SPEC + "size = 3\n", ("unknown key events.'size'", "allowed keys")),
+    (
+        "title-wrong-type",
+        GOOD_SPEC.replace('"Test map"', "3"),
+        ("key 'title' should be a string", "got int"),
+    ),
+    (
+        "seam-chart-as-string",
+        _top('seam_chart = "yes"'),
+        ("key 'seam_chart' should be true or false",),
+    ),
+    (
+        "boolean-as-string",
+        GOOD_SPEC.replace("is_only = false", 'is_only = "no"'),
+        ("filters.'is_only'", "true or false", "got str"),
+    ),
+    (
+        "date-as-string",
+        GOOD_SPEC.replace("is_only = false", 'date_from = "2021-01-01"'),
+        ("filters.'date_from'", "should be a date", "a date such as"),
+    ),
+    ("k-as-string", GOOD_SPEC + '[choropleth]\nk = "five"\n', ("choropleth.'k'", "an integer")),
+    ("k-as-boolean", GOOD_SPEC + "[choropleth]\nk = true\n", ("should be an integer",)),
+    ("k-out-of-range", GOOD_SPEC + "[choropleth]\nk = 12\n", ("choropleth.k = 12", "2 to 9")),
+    (
+        "unknown-measure",
+        GOOD_SPEC + '[choropleth]\nmeasure = "deaths"\n',
+        ("choropleth.measure = 'deaths'",),
+    ),
+    ("unknown-time-unit", _top('time = "day"'), ("time = 'day'",)),
+    ("unknown-basemap", _top('basemaps = ["satellite"]'), ("'satellite'",)),
+    ("negative-ring", _top("rings_km = [10, -5]"), ("rings_km must be positive",)),
+    (
+        "layer-that-does-not-exist",
+        GOOD_SPEC.replace('"events"]', '"events", "roads"]'),
+        ("'roads', which does not exist", "known layers"),
+    ),
+    (
+        "layer-list-not-strings",
+        GOOD_SPEC.replace('"events"]', '"events", 7]'),
+        ("layers", "should be a string"),
+    ),
+    (
+        "missing-required-key",
+        GOOD_SPEC.replace('description = "A map for the tests."\n', ""),
+        ("missing required key 'description'", "add it"),
+    ),
+    (
+        "bad-choice",
+        GOOD_SPEC.replace('"points"', '"dots"'),
+        ("events.mode = 'dots'", "points, cluster, none"),
+    ),
+    (
+        "dates-backwards",
+        GOOD_SPEC.replace("is_only = false", "date_from = 2022-01-01\ndate_to = 2021-01-01"),
+        ("date_from 2022-01-01 is after filters.date_to", "swap"),
+    ),
+    (
+        "bounds-wrong-order",
+        GOOD_SPEC + "[view]\nbounds = [36, 46, 33, 44]\n",
+        ("view.bounds", "south < north"),
+    ),
+    ("not-toml", GOOD_SPEC.replace("[filters]", "[filters"), ("not valid TOML", "line")),
+]
