@@ -12,7 +12,7 @@ import pytest
 from fixtures import synthetic_events
 
 from geo.grid import grid_class, period_starts
-from geo.render import classes, columns
+from geo.render import classes, packing
 from geo.render import events as ev
 from geo.render.html import stable_ids
 from geo.render.seam import band_counts, chart_html, seam_bands
@@ -52,7 +52,7 @@ def blob_of(html):
 
 
 def decode_points(points):
-    cols = {k: columns.unpack(v) for k, v in points["cols"].items()}
+    cols = {k: packing.unpack(v) for k, v in points["cols"].items()}
     d = points["dicts"]
     rows = []
     for i in range(points["n"]):
@@ -104,9 +104,9 @@ def test_encoding_round_trips(mode):
     events.loc[3, "fatalities"] = pd.NA
     events.loc[4, "source_url"] = "javascript:alert(1)"
     events.loc[5, "actor2"] = None
-    frame = columns.sort_events(pd.DataFrame(events.drop(columns="geometry")))
+    frame = packing.sort_events(pd.DataFrame(events.drop(columns="geometry")))
     codes, _ = classes.classify(frame, make_spec())
-    blob = columns.encode_events(frame, mode=mode, classes=codes)
+    blob = packing.encode_events(frame, mode=mode, classes=codes)
     got = decode_points(blob)
     assert blob["n"] == len(frame) == 40
     np.testing.assert_allclose(got["longitude"].astype(float), frame["longitude"], atol=0.6e-5)
@@ -133,7 +133,7 @@ def test_encoding_round_trips(mode):
     assert got["source_row"].tolist() == frame["source_row"].tolist()
     want_url = ["" if u.startswith("javascript") else u for u in frame["source_url"]]
     assert got["source_url"].tolist() == want_url
-    assert columns.unpack(blob["cols"]["cls"]).tolist() == codes.tolist()
+    assert packing.unpack(blob["cols"]["cls"]).tolist() == codes.tolist()
     if mode == "full":
         assert blob["text"]["notes"] == frame["notes"].tolist()
         assert blob["text"]["id"] == frame["event_id"].tolist()
@@ -142,11 +142,11 @@ def test_encoding_round_trips(mode):
 
 
 def test_pack_uses_the_narrowest_type():
-    assert columns.pack(np.array([0, 255]))["t"] == "u1"
-    assert columns.pack(np.array([0, 256]))["t"] == "u2"
-    assert columns.pack(np.array([0, 70_000]))["t"] == "u4"
-    packed = columns.pack(np.array([-4_500_000, 4_800_000]), signed=True)
-    assert columns.unpack(packed).tolist() == [-4_500_000, 4_800_000]
+    assert packing.pack(np.array([0, 255]))["t"] == "u1"
+    assert packing.pack(np.array([0, 256]))["t"] == "u2"
+    assert packing.pack(np.array([0, 70_000]))["t"] == "u4"
+    packed = packing.pack(np.array([-4_500_000, 4_800_000]), signed=True)
+    assert packing.unpack(packed).tolist() == [-4_500_000, 4_800_000]
 
 
 def test_event_types_beyond_the_palette_share_other():
@@ -255,7 +255,7 @@ def test_grid_counts_cells_and_periods():
             "fatalities": pd.array([1, pd.NA, 2, 3], dtype="Int64"),
         }
     )
-    grid = columns.encode_grid(events, unit="month")
+    grid = packing.encode_grid(events, unit="month")
     cells = dict(zip(zip(grid["i"], grid["j"], strict=True), grid["count"], strict=True))
     assert cells == {(440, 330): 2, (441, 330): 2}
     assert sorted(grid["fatalities"]) == [1, 5]

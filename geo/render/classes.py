@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from geo.grid import DECADES, GRID_DEG
-from geo.render.columns import strings
 from geo.render.legend import Legend, LegendItem
+from geo.render.packing import strings
 from geo.render.seam import BAND_COLORS, INSIDE_COLOR, seam_bands
 from geo.spec import MapSpec
 
@@ -94,7 +94,7 @@ def _band_classes(
 
 
 def grid_legend(grid: dict[str, Any]) -> Legend:
-    """Return the legend of an encoded grid (see :func:`geo.render.columns.encode_grid`)."""
+    """Return the legend of an encoded grid (see :func:`geo.render.packing.encode_grid`)."""
     per_class = np.bincount(np.asarray(grid["cls"], dtype=int), minlength=len(DECADES))
     items = tuple(
         LegendItem(label=f"{label} events", color=color, shape="square", count=int(c))

@@ -14,7 +14,7 @@ Strategy
     Counts in regular :data:`GRID_DEG`-degree cells and a heat layer built
     from them; the raw points are left out of the page.
 
-The encoding lives in :mod:`geo.render.columns`, the colour classes in
+The encoding lives in :mod:`geo.render.packing`, the colour classes in
 :mod:`geo.render.classes` and the grid counting in :mod:`geo.grid`; this
 module chooses the strategy and adds the layers. Each layer's data goes into
 the page once, as one JSON blob written by :func:`geo.render.safe.script_json`;
@@ -38,9 +38,9 @@ from folium.template import Template
 from geo.grid import GRID_DEG, Unit
 from geo.render import safe
 from geo.render.classes import GRID_COLORS, classify, grid_legend, hollow_item
-from geo.render.columns import Mode, encode_events, encode_grid, sort_events
 from geo.render.html import RawHtml, static
 from geo.render.legend import Legend
+from geo.render.packing import Mode, encode_events, encode_grid, sort_events
 from geo.render.seam import SeamChart
 from geo.render.timeslider import TimeSlider
 from geo.spec import MapSpec
