@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import aggregate, export, provenance
+from geo import export, provenance
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import resolve_boundaries
 from geo.incidents import load_incidents
@@ -82,6 +82,8 @@ def stats_file(
     seam: bool = False,
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary."""
+    from geo import aggregate  # only the stats command needs it
+
     export.check_table_path(out)
     loaded, resolved, layers, joined, prov = _joined(
         inputs, fmt=fmt, boundaries=boundaries, is_only=is_only, date_from=None, date_to=None
