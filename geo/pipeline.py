@@ -93,7 +93,7 @@ def _filter(
     f = spec.filters
     keep = pd.Series(True, index=events.index)
     if f.is_only:
-        keep &= events["is_rule"].fillna("").astype(str) != ""
+        keep &= events["is_match_rule"].fillna("").astype(str) != ""
     lo = max(filter(None, [f.date_from, date_from]), default=None)
     hi = min(filter(None, [f.date_to, date_to]), default=None)
     if lo is not None:

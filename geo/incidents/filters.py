@@ -1,7 +1,7 @@
 """Filter canonical events by date range, event type and Islamic State involvement.
 
 The IS filter matches ``actor1`` and then ``actor2`` against named rules, in
-order; the first rule that matches is recorded in ``is_rule``:
+order; the first rule that matches is recorded in ``is_match_rule``:
 
 ============== ===================================================================
 rule           matches
@@ -81,7 +81,7 @@ def filter_mask(
     Parameters
     ----------
     events
-        Canonical events with ``date``, ``event_type`` and ``is_rule``.
+        Canonical events with ``date``, ``event_type`` and ``is_match_rule``.
     date_from, date_to
         Inclusive bounds on ``date`` (a :class:`datetime.date` or ``YYYY-MM-DD``).
     event_types
@@ -112,6 +112,6 @@ def filter_mask(
         keep &= events["event_type"].str.strip().str.lower().isin(wanted).to_numpy()
         applied["event_types"] = sorted(event_types)
     if is_only:
-        keep &= (events["is_rule"] != "").to_numpy()
+        keep &= (events["is_match_rule"] != "").to_numpy()
         applied["is_only"] = True
     return keep, applied
