@@ -87,6 +87,10 @@ COLUMNS: dict[str, str] = {
     "band_km": "band edge in km: events with dist_krg_line_km at or below it",
     "share_pct": "events in percent of events_considered",
     "events_considered": "events with a known distance (coarse ones only with --include-coarse)",
+    "events_is_attack": "events in the band whose role is is_attack (IS attacked)",
+    "events_against_is": "events in the band whose role is against_is (action against IS)",
+    "events_clash": "events in the band whose role is clash (IS and another party fought)",
+    "events_none": "events in the band whose role is none (IS not involved)",
     "left_out": "events not considered (no distance, or located only to a district or coarser)",
     # --- area measures (choropleths) ------------------------------------------------------
     "code": "area P-code",
