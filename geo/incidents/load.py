@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.constants import GEOGRAPHIC_CRS
 from geo.errors import InputError
 from geo.incidents import acled, table, ucdp, vector
 from geo.incidents.canonical import FLAGS, assemble
@@ -441,7 +442,7 @@ def _combine(parts: list[_FilePart]) -> tuple[pd.DataFrame, np.ndarray, Problems
 
 def _as_points(events: pd.DataFrame) -> gpd.GeoDataFrame:
     """Return the canonical columns as a point GeoDataFrame (EPSG:4326)."""
-    geometry = gpd.points_from_xy(events["longitude"], events["latitude"], crs="EPSG:4326")
+    geometry = gpd.points_from_xy(events["longitude"], events["latitude"], crs=GEOGRAPHIC_CRS)
     return gpd.GeoDataFrame(
         {name: events[name] for name in EVENT_COLUMNS if name != "geometry"}
         | {"geometry": geometry},
@@ -551,7 +552,7 @@ def load_incidents(
     if rejected_mask.any():
         frame, datasets = frame.loc[~rejected_mask], datasets[~rejected_mask]
     accepted = frame.reset_index(drop=True)
-    accepted["is_rule"], is1, is2 = is_sides(accepted["actor1"], accepted["actor2"])
+    accepted["is_match_rule"], is1, is2 = is_sides(accepted["actor1"], accepted["actor2"])
     accepted["role"] = derive_roles(
         is1=is1,
         is2=is2,
@@ -559,7 +560,7 @@ def load_incidents(
         stated=accepted["role"],
         dataset=accepted["dataset"],
     )
-    flag_counts = _flag_counts(accepted["flags"])
+    flag_counts = _flag_counts(accepted["quality_flags"])
     keep, applied = filter_mask(
         accepted,
         date_from=date_from,
