@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import aggregate, catalog, export, hotspots, provenance
+from geo import aggregate, export, hotspots, provenance
+from geo.boundaries.load import project_provenance
+from geo.boundaries.resolve import resolve_boundaries
 from geo.errors import ValidationError
 from geo.incidents import load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
-from geo.resolve import resolve_boundaries
 
 
 def _joined(
@@ -22,9 +23,15 @@ def _joined(
     is_only: bool,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    roles: Sequence[str] = (),
 ):
     loaded = load_incidents(
-        list(inputs), format=fmt, is_only=is_only, date_from=date_from, date_to=date_to
+        list(inputs),
+        format=fmt,
+        is_only=is_only,
+        date_from=date_from,
+        date_to=date_to,
+        roles=roles,
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
@@ -33,7 +40,7 @@ def _joined(
         inputs=loaded.datasets,
         filters=loaded.filters,
         boundaries=resolved.boundaries.source,
-        extra_sources=catalog.project_provenance(),
+        extra_sources=project_provenance(),
     )
     return loaded, resolved, layers, joined, prov
 
@@ -47,6 +54,7 @@ def join_file(
     is_only: bool = False,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    roles: Sequence[str] = (),
 ) -> str:
     """Join incident files to every area and zone and write the table; return a summary."""
     export.check_events_path(out)  # fail before the work, not after it
@@ -57,6 +65,7 @@ def join_file(
         is_only=is_only,
         date_from=date_from,
         date_to=date_to,
+        roles=roles,
     )
     path = export.write_events(joined.events, out, provenance=prov)
     return "\n".join(
@@ -81,6 +90,7 @@ def stats_file(
     include_coarse: bool = False,
     seam: bool = False,
     hotspot: bool = False,
+    roles: Sequence[str] = (),
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary.
 
@@ -95,7 +105,13 @@ def stats_file(
             hint="hot spots count only events located at least as precisely as the unit",
         )
     loaded, resolved, layers, joined, prov = _joined(
-        inputs, fmt=fmt, boundaries=boundaries, is_only=is_only, date_from=None, date_to=None
+        inputs,
+        fmt=fmt,
+        boundaries=boundaries,
+        is_only=is_only,
+        date_from=None,
+        date_to=None,
+        roles=roles,
     )
     notes: tuple[str, ...] = ()
     if seam:

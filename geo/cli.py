@@ -89,9 +89,18 @@ def build(
             "--maps-dir", help="Folder of your own map specs (*.toml) instead of the shipped ones."
         ),
     ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Keep only these roles, comma-separated: attack (IS attacks), against "
+            "(operations against IS), clash, none.",
+        ),
+    ] = None,
 ) -> None:
     """Build every map (or the named ones) and the index page."""
     from geo import pipeline
+    from geo.incidents.roles import parse_roles
 
     status, progress = _progress()
     try:
@@ -107,6 +116,7 @@ def build(
             png=png,
             aggregates_only=aggregates_only,
             maps_dir=maps_dir,
+            roles=parse_roles(role),
             progress=progress,
         )
     finally:
@@ -139,9 +149,18 @@ def join(
     is_only: Annotated[bool, typer.Option("--is-only", help="Keep IS events only.")] = False,
     date_from: Annotated[str | None, typer.Option("--from")] = None,
     date_to: Annotated[str | None, typer.Option("--to")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Keep only these roles, comma-separated: attack (IS attacks), against "
+            "(operations against IS), clash, none.",
+        ),
+    ] = None,
 ) -> None:
     """Place every event in its areas and zones, with distances; write a table."""
     from geo import analysis
+    from geo.incidents.roles import parse_roles
 
     report = analysis.join_file(
         input,
@@ -151,6 +170,7 @@ def join(
         is_only=is_only,
         date_from=_date(date_from, "--from"),
         date_to=_date(date_to, "--to"),
+        roles=parse_roles(role),
     )
     _echo(report)
 
@@ -194,9 +214,18 @@ def stats(
             "emerging hot spots).",
         ),
     ] = False,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Keep only these roles, comma-separated: attack (IS attacks), against "
+            "(operations against IS), clash, none.",
+        ),
+    ] = None,
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
     from geo import analysis
+    from geo.incidents.roles import parse_roles
 
     _echo(
         analysis.stats_file(
@@ -210,6 +239,7 @@ def stats(
             include_coarse=include_coarse,
             seam=seam,
             hotspot=hotspot,
+            roles=parse_roles(role),
         )
     )
 
@@ -239,9 +269,9 @@ def boundaries_fetch(
     ] = None,
 ) -> None:
     """Download a boundary source, verify hash and size, and cache it."""
-    from geo import catalog
+    from geo import boundaries
 
-    _echo(catalog.fetch(source, mirror=mirror, progress=sys.stderr.isatty()).summary())
+    _echo(boundaries.fetch(source, mirror=mirror, progress=sys.stderr.isatty()).summary())
 
 
 @boundaries_app.command("import")
@@ -257,17 +287,17 @@ def boundaries_import(
     ] = False,
 ) -> None:
     """Import a local copy (folder or zip), verify it and copy it into the cache."""
-    from geo import catalog
+    from geo import boundaries
 
-    _echo(catalog.import_boundaries(path, allow_unverified=allow_unverified).summary())
+    _echo(boundaries.import_boundaries(path, allow_unverified=allow_unverified).summary())
 
 
 @boundaries_app.command("list")
 def boundaries_list() -> None:
     """List every layer: source, licence, features, where cached."""
-    from geo import catalog
+    from geo import boundaries
 
-    rows = catalog.list_layers()
+    rows = boundaries.list_layers()
     _echo(f"{len(rows)} layers (boundary sources first, then the project's own layers):")
     for row in rows:
         _echo(row.line())

@@ -327,18 +327,17 @@ def test_hex_grid_counts_points_and_leaves_out_area_located_events():
 @pytest.fixture(scope="module")
 def real(cod_ab_dir, ucdp_csv, tmp_path_factory):
     """UCDP IS events joined to COD-AB (imported into this module's own cache)."""
-    from geo import catalog
+    from geo import boundaries
     from geo.incidents import load_incidents
     from geo.join import join_events
     from geo.layers import project_layers
-    from geo.resolve import resolve_boundaries
 
     cache = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GEO_DATA_DIR", str(cache))
         mp.setenv("GEO_OFFLINE", "1")
-        catalog.import_boundaries(cod_ab_dir)
-        layers = project_layers(resolve_boundaries(None).boundaries)
+        boundaries.import_boundaries(cod_ab_dir)
+        layers = project_layers(boundaries.resolve_boundaries(None).boundaries)
     events = join_events(load_incidents(ucdp_csv, is_only=True).events, layers).events
     return SimpleNamespace(layers=layers, events=events, cache=cache)
 
