@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 import geo
-from geo import aggregate, assets, provenance, render
+from geo import aggregate, assets, hotspots, provenance, render
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError
@@ -152,6 +152,28 @@ def _measures(
             continue
         out[level] = aggregate.area_measures(events, layers, level=level)
     return out
+
+
+def _hotspots(
+    spec: MapSpec, events: gpd.GeoDataFrame, layers: ProjectLayers
+) -> hotspots.HotspotResult | None:
+    """Return the spec's Gi* result, at the next coarser level where the boundaries lack its own."""
+    if spec.hotspots is None:
+        return None
+    level = spec.hotspots.level
+    order = ("subdistrict", "district", "governorate")
+    if level in order:
+        level = next(
+            (lv for lv in order[order.index(level) :] if layers.boundaries.level(lv) is not None),
+            "governorate",
+        )
+    result = hotspots.hotspots(events, layers, by=level, period=spec.hotspots.period)
+    if level != spec.hotspots.level:
+        from dataclasses import replace
+
+        note = f"These boundaries have no {spec.hotspots.level} layer: hot spots per {level}."
+        result = replace(result, notes=(note, *result.notes))
+    return result
 
 
 def build(
@@ -310,6 +332,7 @@ def build(
             tool_version=geo.__version__,
             seam=aggregate.seam_stats(events) if spec.seam_chart else None,
             measures=_measures(spec, events, layers),
+            hotspots=_hotspots(spec, events, layers),
         )
         fmap = render.build_map(spec, layers=layers, events=events, context=context)
         html = render.page_html(fmap, assets=store)
