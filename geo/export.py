@@ -34,6 +34,8 @@ import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
+from geo.columns import describe
+from geo.constants import GEOGRAPHIC_CRS
 from geo.errors import OutputError
 from geo.write import atomic_path, write_text
 
@@ -62,6 +64,11 @@ def check_table_path(path: Path | str) -> Path:
     """Return ``path`` if a table can be written to it, else raise :class:`OutputError`."""
     _suffix(Path(path), TABLE_FORMATS, "a table")
     return Path(path)
+
+
+def with_columns(provenance: Mapping[str, Any], columns: Any) -> dict[str, Any]:
+    """Return the provenance record with the dictionary entry of every written column."""
+    return {**provenance, "columns": describe(columns)}
 
 
 def _dumps(value: Any, *, indent: int | None = None) -> str:
@@ -135,7 +142,9 @@ def _round6(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _geojson(gdf: gpd.GeoDataFrame, provenance: Mapping[str, Any]) -> str:
-    data = json.loads(_round6(_iso_dates(gdf.to_crs("EPSG:4326"))).to_json(drop_id=True, na="null"))
+    data = json.loads(
+        _round6(_iso_dates(gdf.to_crs(GEOGRAPHIC_CRS))).to_json(drop_id=True, na="null")
+    )
     data["provenance"] = provenance
     return _dumps(data) + "\n"
 
@@ -168,6 +177,7 @@ def write_events(gdf: gpd.GeoDataFrame, path: Path | str, *, provenance: Mapping
     """
     path = Path(path)
     suffix = _suffix(path, EVENT_FORMATS, "events")
+    provenance = with_columns(provenance, gdf.columns)
     if suffix == ".parquet":
         _write_parquet(gdf, path, provenance)
     elif suffix == ".gpkg":
@@ -177,7 +187,7 @@ def write_events(gdf: gpd.GeoDataFrame, path: Path | str, *, provenance: Mapping
     else:
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         if "latitude" not in table or "longitude" not in table:
-            wgs = gdf.geometry.to_crs("EPSG:4326")
+            wgs = gdf.geometry.to_crs(GEOGRAPHIC_CRS)
             table["latitude"] = np.round(wgs.y.to_numpy(), 6)
             table["longitude"] = np.round(wgs.x.to_numpy(), 6)
         write_text(path, _csv(table))
@@ -253,6 +263,7 @@ def write_table(df: pd.DataFrame, path: Path | str, *, provenance: Mapping[str, 
     frame = (
         pd.DataFrame(df.drop(columns=df.geometry.name)) if isinstance(df, gpd.GeoDataFrame) else df
     )
+    provenance = with_columns(provenance, frame.columns)
     if suffix == ".parquet":
         _write_parquet(frame, path, provenance)
     elif suffix == ".md":

@@ -52,11 +52,10 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
+from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import ValidationError
 from geo.types import JOIN_COLUMNS, ProjectLayers
 
-METRIC_CRS = "EPSG:32638"
-GEOGRAPHIC_CRS = "EPSG:4326"
 DEFAULT_SPACING_M = 50.0
 
 Status = Literal["matched", "on_edge", "nearest", "unmatched"]
@@ -394,7 +393,8 @@ def _coordinates(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     if events.crs is None:
         raise ValidationError(
             "events table has no CRS",
-            hint="the loaders return EPSG:4326; set it with events.set_crs(4326)",
+            hint=f"the loaders return {GEOGRAPHIC_CRS}; set it with "
+            f"events.set_crs({GEOGRAPHIC_CRS!r})",
         )
     geoms = events.geometry.values
     lon = np.asarray(shapely.get_x(geoms), dtype="float64")
@@ -505,9 +505,6 @@ def join_events(
             notes.append(f"{name} left empty: its layer has no geometry")
             continue
         cols[name] = np.round(LineDistance(line, spacing_m=spacing_m)(x, y) / 1000, 3)
-    cols["dist_krg_line_km"] = np.where(
-        cols["in_krg_area"], -cols["dist_krg_line_km"], cols["dist_krg_line_km"]
-    )
     dam = _metric_geometry(layers.hamrin_dam)
     if dam is None:
         cols["dist_hamrin_dam_km"] = np.full(n, np.nan)
