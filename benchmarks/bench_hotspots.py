@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 
 from geo import hotspots as hs
+from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.write import write_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,9 +64,9 @@ def grid_layers(rows: int = 14, cols: int = 21):
             x, y = 39.0 + i * dx, 29.1 + j * dy
             polys.append(shapely.box(x, y, x + dx, y + dy))
             codes.append(f"G{j:02d}{i:02d}")
-    units = gpd.GeoDataFrame({"code": codes, "name": codes}, geometry=polys, crs="EPSG:4326")
+    units = gpd.GeoDataFrame({"code": codes, "name": codes}, geometry=polys, crs=GEOGRAPHIC_CRS)
     country = gpd.GeoDataFrame(
-        {"code": ["IQ"]}, geometry=[shapely.box(39.0, 29.1, 48.5, 37.3)], crs="EPSG:4326"
+        {"code": ["IQ"]}, geometry=[shapely.box(39.0, 29.1, 48.5, 37.3)], crs=GEOGRAPHIC_CRS
     )
     boundaries = SimpleNamespace(
         level=lambda level: units if level == "subdistrict" else None,
@@ -98,7 +99,7 @@ def synthetic_events(layers, n: int, months: int, *, seed: int = 0) -> gpd.GeoDa
             "geo_precision": np.full(n, "near"),
         },
         geometry=gpd.points_from_xy(lon, lat),
-        crs="EPSG:4326",
+        crs=GEOGRAPHIC_CRS,
     )
 
 
@@ -113,7 +114,7 @@ def raw_esda(units: gpd.GeoDataFrame, cube: np.ndarray, *, hex_band: float | Non
         if hex_band is None:
             w = Queen.from_dataframe(units, use_index=False, silence_warnings=True)
         else:
-            c = units.to_crs("EPSG:32638").geometry.centroid
+            c = units.to_crs(METRIC_CRS).geometry.centroid
             xy = np.column_stack([c.x.to_numpy(), c.y.to_numpy()])
             w = DistanceBand(xy, threshold=hex_band, binary=True, silence_warnings=True)
         for y in [cube.sum(axis=1), *cube.T]:

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS, PERIOD_FREQ
 from geo.errors import ValidationError
 from geo.types import ProjectLayers
 
@@ -57,7 +58,6 @@ Unit = Literal["governorate", "district", "subdistrict", "hex"]
 UNITS: tuple[str, ...] = ("governorate", "district", "subdistrict", "hex")
 HotspotPeriod = Literal["month", "quarter", "year"]
 HOTSPOT_PERIODS: tuple[str, ...] = ("month", "quarter", "year")
-METRIC_CRS = "EPSG:32638"
 
 #: (FDR-adjusted p below, confidence label, bin magnitude), strictest first.
 CONFIDENCE: tuple[tuple[float, str, int], ...] = (
@@ -99,7 +99,6 @@ HOTSPOT_CLASSES: tuple[str, ...] = (
 )
 
 _ADMIN = {"governorate": 1, "district": 2, "subdistrict": 3}
-_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 _LEVEL_WORD = {"governorate": "governorate", "district": "district", "subdistrict": "sub-district"}
 
 
@@ -185,10 +184,10 @@ def hex_grid(extent: gpd.GeoDataFrame, *, resolution: int) -> gpd.GeoDataFrame:
     import h3
     import shapely
 
-    shape = extent.to_crs("EPSG:4326").geometry.union_all()
+    shape = extent.to_crs(GEOGRAPHIC_CRS).geometry.union_all()
     ids = sorted(h3.geo_to_cells(shape.__geo_interface__, resolution))
     polys = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in ids]
-    return gpd.GeoDataFrame({"code": ids, "name": ids}, geometry=polys, crs="EPSG:4326")
+    return gpd.GeoDataFrame({"code": ids, "name": ids}, geometry=polys, crs=GEOGRAPHIC_CRS)
 
 
 # --- statistics --------------------------------------------------------------------------
@@ -346,8 +345,8 @@ def emerging_class(
 
 
 def _period_labels(dates: pd.Series, period: str) -> tuple[np.ndarray, list[str]]:
-    per = pd.to_datetime(dates).dt.to_period(_FREQ[period])
-    full = pd.period_range(per.min(), per.max(), freq=_FREQ[period])
+    per = pd.to_datetime(dates).dt.to_period(PERIOD_FREQ[period])
+    full = pd.period_range(per.min(), per.max(), freq=PERIOD_FREQ[period])
     labels = [str(p) for p in full]
     index = pd.PeriodIndex(per).asi8 - full[0].ordinal
     return index, labels
@@ -410,7 +409,7 @@ def _hex_units(
         resolution if resolution is not None else choose_hex_resolution(km2, exact_only=exact_only)
     )
     units = hex_grid(extent, resolution=res)
-    wgs = events.geometry.to_crs("EPSG:4326") if len(events) else events.geometry
+    wgs = events.geometry.to_crs(GEOGRAPHIC_CRS) if len(events) else events.geometry
     cells = np.array(
         [h3.latlng_to_cell(lat, lng, res) if ok else "" for lat, lng, ok in
          zip(wgs.y.to_numpy(), wgs.x.to_numpy(), point, strict=True)],
@@ -569,7 +568,7 @@ def hotspots(
     table = table.sort_values("area_code", kind="stable").reset_index(drop=True)
     return HotspotResult(
         table=table,
-        units=units.to_crs("EPSG:4326"),
+        units=units.to_crs(GEOGRAPHIC_CRS),
         periods=tuple(labels),
         notes=tuple(notes),
         method=method,
