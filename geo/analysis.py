@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import aggregate, export, hotspots, provenance
+from geo import export, provenance
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import resolve_boundaries
 from geo.errors import ValidationError
@@ -98,6 +98,8 @@ def stats_file(
     whole span) for ``hotspot``, which writes :func:`geo.hotspots.hotspots`'
     table with the method and the left-out events in the provenance.
     """
+    from geo import aggregate, hotspots  # only the stats command needs them
+
     export.check_table_path(out)
     if hotspot and (seam or include_coarse):
         raise ValidationError(

@@ -48,7 +48,6 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS, PERIOD_FREQ
 from geo.errors import ValidationError
@@ -213,6 +212,8 @@ def gi_star(y: np.ndarray, w) -> tuple[np.ndarray, np.ndarray]:
 
 def fdr_adjust(p: np.ndarray, tested: np.ndarray) -> np.ndarray:
     """Return Benjamini–Hochberg adjusted p-values over the ``tested`` units (``NaN`` elsewhere)."""
+    from scipy import stats
+
     out = np.full(len(p), np.nan)
     mask = tested & np.isfinite(p)
     if mask.any():
@@ -258,6 +259,8 @@ def mann_kendall(x: np.ndarray) -> MannKendall:
     distribution; tau is ``S / (n(n−1)/2)``. A series shorter than three,
     or constant, has ``z = 0`` and ``p = 1``.
     """
+    from scipy import stats
+
     x = np.atleast_2d(np.asarray(x, dtype=float))
     rows, n = x.shape
     if n < 2:

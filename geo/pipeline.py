@@ -20,10 +20,11 @@ from typing import Any
 import geopandas as gpd
 
 import geo
-from geo import aggregate, assets, hotspots, provenance, render
+from geo import aggregate, assets, provenance, render
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError
+from geo.hotspots import HotspotResult
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.incidents.filters import filter_mask
 from geo.join import JoinResult, join_events
@@ -288,10 +289,12 @@ def _measures(
 
 def _hotspots(
     spec: MapSpec, events: gpd.GeoDataFrame, layers: ProjectLayers
-) -> hotspots.HotspotResult | None:
+) -> HotspotResult | None:
     """Return the spec's Gi* result, at the next coarser level where the boundaries lack its own."""
     if spec.hotspots is None:
         return None
+    from geo import hotspots  # only maps with a [hotspots] section need it
+
     level = spec.hotspots.level
     order = ("subdistrict", "district", "governorate")
     if level in order:
@@ -437,6 +440,7 @@ def build(
     out_dir = Path(out) if out is not None else default_output_dir()
     specs = load_specs(tuple(names), folder=Path(maps_dir) if maps_dir else None)
 
+    render.polygons.preload()
     say("boundaries")
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
