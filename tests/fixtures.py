@@ -265,6 +265,17 @@ BAD_SPECS: list[tuple[str, str, tuple[str, ...]]] = [
         ("choropleth.measure = 'deaths'",),
     ),
     ("unknown-time-unit", _top('time = "day"'), ("time = 'day'",)),
+    (
+        "unknown-hotspot-level",
+        GOOD_SPEC + '[hotspots]\nlevel = "village"\n',
+        ("hotspots.level = 'village'",),
+    ),
+    (
+        "unknown-hotspot-period",
+        GOOD_SPEC + '[hotspots]\nperiod = "week"\n',
+        ("hotspots.period = 'week'",),
+    ),
+    ("unknown-hotspot-key", GOOD_SPEC + "[hotspots]\nk = 3\n", ("unknown key hotspots.'k'",)),
     ("unknown-basemap", _top('basemaps = ["satellite"]'), ("'satellite'",)),
     ("negative-ring", _top("rings_km = [10, -5]"), ("rings_km must be positive",)),
     (
