@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import aggregate, export, provenance
+from geo import export, provenance
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import resolve_boundaries
+from geo.errors import ValidationError
 from geo.incidents import load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
@@ -22,9 +23,15 @@ def _joined(
     is_only: bool,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    roles: Sequence[str] = (),
 ):
     loaded = load_incidents(
-        list(inputs), format=fmt, is_only=is_only, date_from=date_from, date_to=date_to
+        list(inputs),
+        format=fmt,
+        is_only=is_only,
+        date_from=date_from,
+        date_to=date_to,
+        roles=roles,
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
@@ -47,6 +54,7 @@ def join_file(
     is_only: bool = False,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    roles: Sequence[str] = (),
 ) -> str:
     """Join incident files to every area and zone and write the table; return a summary."""
     export.check_events_path(out)  # fail before the work, not after it
@@ -57,6 +65,7 @@ def join_file(
         is_only=is_only,
         date_from=date_from,
         date_to=date_to,
+        roles=roles,
     )
     path = export.write_events(joined.events, out, provenance=prov)
     return "\n".join(
@@ -74,23 +83,48 @@ def stats_file(
     *,
     out: Path,
     by: str = "district",
-    period: str = "month",
+    period: str | None = None,
     fmt: str = "auto",
     boundaries: Path | None = None,
     is_only: bool = False,
     include_coarse: bool = False,
     seam: bool = False,
+    hotspot: bool = False,
+    roles: Sequence[str] = (),
 ) -> str:
-    """Aggregate incident files per area × period × type (or seam bands); return a summary."""
+    """Aggregate incident files per area × period × type (or seam bands); return a summary.
+
+    ``period`` defaults to ``month`` for counts and to none (one Gi* over the
+    whole span) for ``hotspot``, which writes :func:`geo.hotspots.hotspots`'
+    table with the method and the left-out events in the provenance.
+    """
+    from geo import aggregate, hotspots  # only the stats command needs them
+
     export.check_table_path(out)
+    if hotspot and (seam or include_coarse):
+        raise ValidationError(
+            "--hotspots cannot be combined with --seam or --include-coarse",
+            hint="hot spots count only events located at least as precisely as the unit",
+        )
     loaded, resolved, layers, joined, prov = _joined(
-        inputs, fmt=fmt, boundaries=boundaries, is_only=is_only, date_from=None, date_to=None
+        inputs,
+        fmt=fmt,
+        boundaries=boundaries,
+        is_only=is_only,
+        date_from=None,
+        date_to=None,
+        roles=roles,
     )
+    notes: tuple[str, ...] = ()
     if seam:
         table = aggregate.seam_stats(joined.events)
+    elif hotspot:
+        result = hotspots.hotspots(joined.events, layers, by=by, period=period)  # type: ignore[arg-type]
+        table, notes = result.table, result.notes
+        prov = {**prov, "method": result.method, "notes": list(notes)}
     else:
         table = aggregate.aggregate(
-            joined.events, layers, by=by, period=period, include_coarse=include_coarse
+            joined.events, layers, by=by, period=period or "month", include_coarse=include_coarse
         )
     path = export.write_table(table, out, provenance=prov)
     return "\n".join(
@@ -98,6 +132,7 @@ def stats_file(
             loaded.summary(),
             f"boundaries: {resolved.detail}",
             joined.report.summary(),
+            *(f"note: {n}" for n in notes),
             f"wrote {len(table)} rows to {path}",
         ]
     )
