@@ -42,8 +42,10 @@ SUBJECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 MIN_SPAN = 0.65
 MIN_CONTRAST = 4.5
 #: Smallest colour difference (CAM02-UCS ΔE) between two swatches of one legend, also
-#: under simulated deuteranomaly, protanomaly and tritanomaly (Machado et al. 2009).
+#: under simulated deuteranomaly, protanomaly and tritanomaly (Machado et al. 2009);
+#: neighbours in the legend's order (steps of an ordered ramp, read side by side) need 8.
 MIN_DELTA_E = 10.0
+MIN_DELTA_E_NEIGHBOURS = 8.0
 
 # Every box a reader sees on top of the map.
 CONTROLS = (
@@ -523,7 +525,8 @@ def test_text_on_controls_has_enough_contrast(pages, name):
     assert low == []
 
 
-def _cvd_distances(colours: list[str]) -> list[tuple[float, str, str, str]]:
+def _cvd_distances(colours: list[str]) -> list[tuple[float, str, str, str, bool]]:
+    """ΔE of every pair of ``colours`` (in order) in each vision; True for neighbours."""
     cs = pytest.importorskip("colorspacious")
     import numpy as np
 
@@ -536,8 +539,9 @@ def _cvd_distances(colours: list[str]) -> list[tuple[float, str, str, str]]:
                 cvd = {"name": "sRGB1+CVD", "cvd_type": vision, "severity": 100}
                 v = np.clip(cs.cspace_convert(v, cvd, "sRGB1"), 0, 1)
             seen[c] = cs.cspace_convert(v, "sRGB1", "CAM02-UCS")
-        for a, b in itertools.combinations(colours, 2):
-            out.append((float(np.linalg.norm(seen[a] - seen[b])), vision, a, b))
+        for (i, a), (j, b) in itertools.combinations(enumerate(colours), 2):
+            d = float(np.linalg.norm(seen[a] - seen[b]))
+            out.append((d, vision, a, b, j - i == 1))
     return out
 
 
@@ -549,10 +553,10 @@ def test_legend_colours_stay_distinct_for_colour_blind_readers(built, name):
     problems = []
     for section in re.findall(r"<section>.*?</section>", legend.group(0), re.S):
         swatches = re.findall(r'class="geo-sw geo-sw-(\w+)" style="--c:(#[0-9a-fA-F]{6})"', section)
-        for shape in {s for s, _ in swatches}:
-            colours = sorted({c.lower() for s, c in swatches if s == shape})
-            for d, vision, a, b in _cvd_distances(colours):
-                if d < MIN_DELTA_E:
+        for shape in sorted({s for s, _ in swatches}):
+            colours = list(dict.fromkeys(c.lower() for s, c in swatches if s == shape))
+            for d, vision, a, b, neighbours in _cvd_distances(colours):
+                if d < (MIN_DELTA_E_NEIGHBOURS if neighbours else MIN_DELTA_E):
                     problems.append(f"{shape} {a} vs {b} ({vision}): ΔE {d:.1f}")
     assert problems == []
 

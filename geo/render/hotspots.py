@@ -32,14 +32,16 @@ GI_NOTE = (
     "(cold) than chance would give; it counts reports, not activity, depends on the chosen "
     "areas, and is unreliable where counts are small."
 )
-#: ColorBrewer RdBu (7 classes, colour-blind safe): hot 99/95/90 %, not significant, cold.
+#: ColorBrewer RdBu (9-class colours, colour-blind safe): hot 99/95/90 %, not significant,
+#: cold. The two palest classes are skipped: for protan readers they fall within ΔE 10 of
+#: "not significant" (tests/test_layout.py checks every legend under simulated CVD).
 GI_COLORS: dict[int, str] = {
     3: "#b2182b",
-    2: "#ef8a62",
-    1: "#fddbc7",
+    2: "#d6604d",
+    1: "#f4a582",
     0: "#f7f7f7",
-    -1: "#d1e5f0",
-    -2: "#67a9cf",
+    -1: "#92c5de",
+    -2: "#4393c3",
     -3: "#2166ac",
 }
 ISLAND_COLOR = "#bdbdbd"
