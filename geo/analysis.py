@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from geo import aggregate, export, provenance
 from geo.boundaries.load import project_provenance
@@ -23,6 +24,7 @@ def _joined(
     date_from: dt.date | None,
     date_to: dt.date | None,
     roles: Sequence[str] = (),
+    read_options: Mapping[str, Any] | None = None,
 ):
     loaded = load_incidents(
         list(inputs),
@@ -31,6 +33,7 @@ def _joined(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        **dict(read_options or {}),
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
@@ -50,12 +53,17 @@ def join_file(
     out: Path,
     fmt: str = "auto",
     boundaries: Path | None = None,
-    is_only: bool = False,
+    is_only: bool = True,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     roles: Sequence[str] = (),
+    read_options: Mapping[str, Any] | None = None,
 ) -> str:
-    """Join incident files to every area and zone and write the table; return a summary."""
+    """Join incident files to every area and zone and write the table; return a summary.
+
+    ``is_only`` (the default, as for ``build`` and ``stats``) keeps IS-involved
+    events only; ``read_options`` go to :func:`geo.incidents.load_incidents`.
+    """
     export.check_events_path(out)  # fail before the work, not after it
     loaded, resolved, _layers, joined, prov = _joined(
         inputs,
@@ -65,6 +73,7 @@ def join_file(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        read_options=read_options,
     )
     path = export.write_events(joined.events, out, provenance=prov)
     return "\n".join(
@@ -85,24 +94,33 @@ def stats_file(
     period: str = "month",
     fmt: str = "auto",
     boundaries: Path | None = None,
-    is_only: bool = False,
+    is_only: bool = True,
     include_coarse: bool = False,
     seam: bool = False,
     roles: Sequence[str] = (),
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> str:
-    """Aggregate incident files per area × period × type (or seam bands); return a summary."""
+    """Aggregate incident files per area × period × type (or seam bands); return a summary.
+
+    Inputs may be incident files or tables ``geo join`` wrote (any of its
+    formats); their provenance (licence, citation) carries through.
+    ``include_coarse`` applies to the seam statistics too.
+    """
     export.check_table_path(out)
     loaded, resolved, layers, joined, prov = _joined(
         inputs,
         fmt=fmt,
         boundaries=boundaries,
         is_only=is_only,
-        date_from=None,
-        date_to=None,
+        date_from=date_from,
+        date_to=date_to,
         roles=roles,
+        read_options=read_options,
     )
     if seam:
-        table = aggregate.seam_stats(joined.events)
+        table = aggregate.seam_stats(joined.events, include_coarse=include_coarse)
     else:
         table = aggregate.aggregate(
             joined.events, layers, by=by, period=period, include_coarse=include_coarse

@@ -48,6 +48,7 @@ class RenderContext:
     tool_version: str = ""
     seam: pd.DataFrame | None = None
     measures: dict[str, pd.DataFrame] | None = None
+    licensed_rows: bool = False  # rows that may not be republished are embedded
 
 
 def _event_layers_wanted(spec: MapSpec) -> bool:
@@ -111,6 +112,7 @@ def build_map(
             groups=areas.groups,
             body=[
                 panel.banner_html(source),
+                panel.licensed_banner_html(context.licensed_rows and not spec.aggregates_only),
                 areas.hatch_defs,
                 info,
                 legend_html([*areas.legends, *event_legends]),
@@ -119,7 +121,10 @@ def build_map(
     return m
 
 
+ACLED_CITATION = panel.ACLED_CITATION
+
 __all__ = [
+    "ACLED_CITATION",
     "HOLLOW_NOTE",
     "IndexEntry",
     "Legend",

@@ -32,6 +32,7 @@ class IndexEntry:
     period: tuple[str, str] | None = None
     events: int = 0
     sources: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()
     built: str = ""
 
 
@@ -55,7 +56,12 @@ def index_html(
             f"<dt>Data period</dt><dd>{period}</dd>"
             f"<dt>Events</dt><dd>{e.events:,}</dd>"
             f"<dt>Sources</dt><dd>{sources}</dd>"
-            f"<dt>Built</dt><dd>{text(e.built or built)}</dd></dl></article>"
+            + (
+                "<dt>Cite</dt><dd>" + "<br>".join(text(c) for c in e.citations) + "</dd>"
+                if e.citations
+                else ""
+            )
+            + f"<dt>Built</dt><dd>{text(e.built or built)}</dd></dl></article>"
         )
     body = "\n".join(items) or "<p>No maps were built.</p>"
     return (
