@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 import geo
 from geo.constants import Period
@@ -124,6 +125,11 @@ RoleOpt = Annotated[
 ]
 
 
+def _is_only(flag: bool | None, role: str | None) -> bool:
+    """Return the IS-only choice: as given, else IS-only unless ``--role`` names the roles."""
+    return flag if flag is not None else not role
+
+
 def read_options(
     *, lat: str | None, lon: str | None, date_format: str | None, fix_swapped: bool
 ) -> dict[str, object]:
@@ -221,7 +227,7 @@ def build(
             out=out,
             date_from=lo,
             date_to=hi,
-            is_only=is_only,
+            is_only=False if is_only is None and role else is_only,
             boundaries=boundaries,
             force=force,
             png=png,
@@ -280,7 +286,7 @@ def join(
         out=out,
         fmt=fmt,
         boundaries=boundaries,
-        is_only=is_only is not False,
+        is_only=_is_only(is_only, role),
         date_from=lo,
         date_to=hi,
         roles=parse_roles(role),
@@ -349,7 +355,7 @@ def stats(
             period=period or "month",
             fmt=fmt,
             boundaries=boundaries,
-            is_only=is_only is not False,
+            is_only=_is_only(is_only, role),
             include_coarse=include_coarse,
             seam=seam,
             roles=parse_roles(role),
@@ -501,15 +507,31 @@ def main(argv: list[str] | None = None) -> int:
         Arguments without the program name; ``None`` reads ``sys.argv``.
     """
     try:
-        # standalone mode: typer prints usage errors and help itself, then exits
-        app(args=argv, prog_name="geo", standalone_mode=True)
+        # not standalone: usage errors come back here and are printed as one line
+        result = app(args=argv, prog_name="geo", standalone_mode=False)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        print("geo: interrupted", file=sys.stderr)
+        return 130
+    except UsageError as exc:
+        if isinstance(exc, NoArgsIsHelpError):  # bare `geo` or `geo incidents`: the help
+            print(exc.ctx.get_help() if exc.ctx else exc.format_message())
+            return exc.exit_code
+        where = exc.ctx.command_path if exc.ctx else "geo"
+        message = " ".join(exc.format_message().split())
+        print(
+            f"geo: error: {message} — see `{where} --help` for the options and choices",
+            file=sys.stderr,
+        )
+        return exc.exit_code
     except GeoError as exc:
         print(f"geo: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("geo: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return result if isinstance(result, int) else 0

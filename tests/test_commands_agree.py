@@ -61,7 +61,7 @@ def test_stats_reads_every_join_output_and_keeps_acled_citation(
 def test_build_reads_a_joined_parquet(tmp_path, capsys, acled_csv):
     joined = tmp_path / "joined.parquet"
     assert run(capsys, "join", acled_csv, "--out", joined)[0] == 0
-    code, out, err = run(capsys, "build", "seam", "-i", joined, "--out", tmp_path / "o")
+    code, _out, err = run(capsys, "build", "seam", "-i", joined, "--out", tmp_path / "o")
     assert (code, err) == (0, ""), err
     assert "ACLED" in (tmp_path / "o" / "seam.html").read_text(encoding="utf-8")
 
@@ -80,7 +80,7 @@ def test_acled_build_is_aggregates_only_by_default(tmp_path, capsys, acled_csv):
 
 
 def test_include_rows_embeds_rows_with_a_banner(tmp_path, capsys, acled_csv):
-    code, out, err = run(
+    code, _out, err = run(
         capsys, "build", "seam", "-i", acled_csv, "--out", tmp_path / "o", "--include-rows"
     )
     assert (code, err) == (0, ""), err
@@ -152,11 +152,11 @@ def test_empty_input_refused_and_previous_maps_untouched(tmp_path, capsys, acled
     before = (out_dir / "seam.html").read_bytes()
     empty = tmp_path / "empty.csv"
     empty.write_text(",".join(CURRENT) + "\n", encoding="utf-8")
-    code, out, err = run(capsys, "build", "seam", "-i", empty, "--out", out_dir, "--force")
+    code, _out, err = run(capsys, "build", "seam", "-i", empty, "--out", out_dir, "--force")
     assert code == 5
     assert len(err.strip().splitlines()) == 1 and "--allow-empty" in err
     assert (out_dir / "seam.html").read_bytes() == before
-    code, out, err = run(
+    code, _out, err = run(
         capsys, "build", "seam", "-i", empty, "--out", out_dir, "--force", "--allow-empty"
     )
     assert code == 0 and (out_dir / "seam.html").read_bytes() != before
@@ -168,7 +168,7 @@ def test_check_strict_fails_on_rejected_rows(tmp_path, capsys, acled_csv):
         acled_csv.read_text(encoding="utf-8").replace("34.2719", "north"), encoding="utf-8"
     )
     assert run(capsys, "incidents", "check", bad)[0] == 0
-    code, out, err = run(capsys, "incidents", "check", bad, "--strict")
+    code, _out, err = run(capsys, "incidents", "check", bad, "--strict")
     assert code == 5 and "1 row" in err
     assert run(capsys, "incidents", "check", acled_csv, "--strict")[0] == 0
 
@@ -268,7 +268,7 @@ def test_build_takes_a_file_that_check_takes(tmp_path, capsys):
     )
     opts = ["--lat", "y", "--lon", "x", "--date-format", "%d/%m/%Y"]
     assert run(capsys, "incidents", "check", path, *opts)[0] == 0
-    code, out, err = run(capsys, "build", "seam", "-i", path, *opts, "--out", tmp_path / "o")
+    code, _out, err = run(capsys, "build", "seam", "-i", path, *opts, "--out", tmp_path / "o")
     assert (code, err) == (0, ""), err
 
 
@@ -276,7 +276,7 @@ def test_build_takes_a_file_that_check_takes(tmp_path, capsys):
 
 
 def test_check_readme_says_it_is_not_an_incident_table(capsys):
-    code, out, err = run(capsys, "incidents", "check", ROOT / "README.md")
+    code, _out, err = run(capsys, "incidents", "check", ROOT / "README.md")
     assert code == 5
     assert "not an incident table" in err and "truncated" not in err
     assert "column" in err
@@ -302,7 +302,7 @@ def test_readme_exit_codes_match_the_errors():
 
 @pytest.mark.parametrize("cmd", ["build", "join", "stats", "incidents check", "incidents synth"])
 def test_readme_lists_every_option_of_help(capsys, cmd):
-    code, out, _ = run(capsys, *cmd.split(), "--help")
+    _code, out, _ = run(capsys, *cmd.split(), "--help")
     options = set(re.findall(r"(--[a-z][a-z-]+)", out)) - {"--help"}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = sorted(o for o in options if o not in readme)
