@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from geo import aggregate, export, provenance
+from geo import export, provenance
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import resolve_boundaries
+from geo.errors import ValidationError
 from geo.incidents import load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
@@ -91,12 +92,13 @@ def stats_file(
     *,
     out: Path,
     by: str = "district",
-    period: str = "month",
+    period: str | None = None,
     fmt: str = "auto",
     boundaries: Path | None = None,
     is_only: bool = True,
     include_coarse: bool = False,
     seam: bool = False,
+    hotspot: bool = False,
     roles: Sequence[str] = (),
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
@@ -106,9 +108,19 @@ def stats_file(
 
     Inputs may be incident files or tables ``geo join`` wrote (any of its
     formats); their provenance (licence, citation) carries through.
-    ``include_coarse`` applies to the seam statistics too.
+    ``include_coarse`` applies to the seam statistics too. ``period`` defaults
+    to ``month`` for counts and to none (one Gi* over the whole span) for
+    ``hotspot``, which writes :func:`geo.hotspots.hotspots`' table with the
+    method and the left-out events in the provenance.
     """
+    from geo import aggregate, hotspots  # only the stats command needs them
+
     export.check_table_path(out)
+    if hotspot and (seam or include_coarse):
+        raise ValidationError(
+            "--hotspots cannot be combined with --seam or --include-coarse",
+            hint="hot spots count only events located at least as precisely as the unit",
+        )
     loaded, resolved, layers, joined, prov = _joined(
         inputs,
         fmt=fmt,
@@ -119,11 +131,16 @@ def stats_file(
         roles=roles,
         read_options=read_options,
     )
+    notes: tuple[str, ...] = ()
     if seam:
         table = aggregate.seam_stats(joined.events, include_coarse=include_coarse)
+    elif hotspot:
+        result = hotspots.hotspots(joined.events, layers, by=by, period=period)  # type: ignore[arg-type]
+        table, notes = result.table, result.notes
+        prov = {**prov, "method": result.method, "notes": list(notes)}
     else:
         table = aggregate.aggregate(
-            joined.events, layers, by=by, period=period, include_coarse=include_coarse
+            joined.events, layers, by=by, period=period or "month", include_coarse=include_coarse
         )
     path = export.write_table(table, out, provenance=prov)
     return "\n".join(
@@ -131,6 +148,7 @@ def stats_file(
             loaded.summary(),
             f"boundaries: {resolved.detail}",
             joined.report.summary(),
+            *(f"note: {n}" for n in notes),
             f"wrote {len(table)} rows to {path}",
         ]
     )

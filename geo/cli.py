@@ -85,6 +85,7 @@ By = Literal[
     "article-140-wide",
     "krg-area",
     "hamrin-area",
+    "hex",
 ]
 
 FormatOpt = Annotated[
@@ -303,11 +304,19 @@ def stats(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .md or .parquet")],
     by: Annotated[
         By | None,
-        typer.Option("--by", help="Areas to count by (default district); not with --seam."),
+        typer.Option(
+            "--by",
+            help="Areas to count by (default district); with --hotspots: governorate, district, "
+            "subdistrict or hex; not with --seam.",
+        ),
     ] = None,
     period: Annotated[
         Period | None,
-        typer.Option("--period", help="Period of each row (default month); not with --seam."),
+        typer.Option(
+            "--period",
+            help="Period of each row (default month); with --hotspots: month, quarter or year "
+            "for the space-time result (default: none); not with --seam.",
+        ),
     ] = None,
     fmt: FormatOpt = "auto",
     lat: LatOpt = None,
@@ -329,6 +338,14 @@ def stats(
             "the seam statistics).",
         ),
     ] = False,
+    hotspot: Annotated[
+        bool,
+        typer.Option(
+            "--hotspots",
+            help="Write Getis-Ord Gi* hot spots per area instead (with --period: trends and "
+            "emerging hot spots).",
+        ),
+    ] = False,
     seam: Annotated[
         bool,
         typer.Option(
@@ -336,7 +353,7 @@ def stats(
         ),
     ] = False,
 ) -> None:
-    """Count events and fatalities per area × period × type (or seam statistics)."""
+    """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
     from geo import analysis
     from geo.incidents.roles import parse_roles
 
@@ -352,12 +369,13 @@ def stats(
             input,
             out=out,
             by=by or "district",
-            period=period or "month",
+            period=period,
             fmt=fmt,
             boundaries=boundaries,
             is_only=_is_only(is_only, role),
             include_coarse=include_coarse,
             seam=seam,
+            hotspot=hotspot,
             roles=parse_roles(role),
             date_from=lo,
             date_to=hi,

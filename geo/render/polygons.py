@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -49,7 +51,7 @@ SCHEME_LABEL: dict[str, str] = {
     "NaturalBreaks": "natural breaks",
     "Quantiles": "quantiles",
     "EqualInterval": "equal intervals",
-    "FisherJenks": "Fisher-Jenks",
+    "FisherJenks": "natural breaks (Fisher-Jenks)",
     "HeadTailBreaks": "head/tail breaks",
 }
 OUTLINE_STYLE: dict[str, dict[str, Any]] = {
@@ -199,10 +201,15 @@ def classify(
     # costs ten times the work, and far more on a busy machine: keep it to one thread.
     # NaturalBreaks seeds its k-means from numpy's global generator: pin it for this call
     # (and put it back), so the same values always give the same classes.
+    # Fisher-Jenks is exact and needs no seed; without numba mapclassify says it runs its
+    # pure-Python version, which on a few hundred areas takes milliseconds.
+    import mapclassify  # with scikit-learn: about a second, so not at import (see preload)
+
     state = np.random.get_state()
     np.random.seed(0)
     try:
-        with threadpool_limits(limits=1):
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Numba not installed")
             classifier = mapclassify.classify(values, scheme=scheme, k=k)
     finally:
         np.random.set_state(state)
@@ -212,6 +219,18 @@ def classify(
         labels.append(f"{_fmt(low)} – {_fmt(high)}")
         low = high
     return np.asarray(classifier.yb), bins, labels
+
+
+def preload() -> None:
+    """Start importing mapclassify (and scikit-learn) on a background thread.
+
+    The import takes about a second; a build starts it before reading boundaries
+    and incidents, which release the GIL for much of their work, so the maps find
+    it ready instead of waiting for it.
+    """
+    threading.Thread(
+        target=importlib.import_module, args=("mapclassify",), name="geo-preload", daemon=True
+    ).start()
 
 
 def palette(n: int) -> list[str]:
