@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from browser import PROV, ready, synthetic_events, synthetic_layers
+from browser import ready
+from fixtures import PROV, synthetic_events, synthetic_layers
 from test_browser_maps import HOSTILE, map_js
 
 from geo import hotspots, render
