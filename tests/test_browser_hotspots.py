@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from browser import PROV, ready, synthetic_events, synthetic_layers
+from browser import ready
+from fixtures import PROV, synthetic_events, synthetic_layers
 from test_browser_maps import HOSTILE, map_js
 
 from geo import hotspots, render
@@ -62,9 +63,7 @@ def test_hostile_area_names_in_hotspot_popups_fire_nothing(open_page, offline_as
 
 
 def test_hex_hotspot_layer_names_its_unit(tmp_path):
-    from browser import synthetic_layers as layers_of
-
-    layers = layers_of()
+    layers = synthetic_layers()
     events = synthetic_events(60)
     result = hotspots.hotspots(events, layers, by="hex")
     spec = parse_spec(
