@@ -52,8 +52,7 @@ def test_no_module_over_700_lines():
 
 @pytest.mark.xfail(
     strict=False,
-    reason="geo/spec.py parse_spec is replaced by issue 15a's TOML reader (not yet on main); "
-    "the hot-spot functions of issue 17 are split next",
+    reason="geo/spec.py parse_spec is replaced by issue 15a's TOML reader, not yet on main",
 )
 def test_no_function_over_100_lines():
     long = [f for p in _modules() for f in _long_functions(p)]

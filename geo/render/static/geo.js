@@ -75,6 +75,7 @@
     Array.prototype.forEach.call(list, function (b) {
       if (getComputedStyle(b).display === "none") return;
       b.style.top = top + "px";
+      b.style.bottom = "auto";
       top += b.offsetHeight + 2;
     });
     map.getContainer().style.setProperty("--geo-top", top + "px");
