@@ -24,7 +24,7 @@ Rules
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -32,7 +32,7 @@ import pandas as pd
 
 from geo.errors import ValidationError
 from geo.join import METRIC_CRS
-from geo.types import ProjectLayers
+from geo.types import Level, ProjectLayers
 
 By = Literal[
     "governorate",
@@ -71,7 +71,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
 def _areas(joined: pd.DataFrame, layers: ProjectLayers, by: str) -> tuple[pd.Series, pd.Series]:
     """Return each event's area code, and the name of every area (indexed by code)."""
     if by in ADMIN:
-        frame = layers.boundaries.level(by)
+        frame = layers.boundaries.level(cast(Level, by))
         if frame is None:
             raise ValidationError(
                 f"the boundaries ({layers.boundaries.source.key}) have no {by} layer",
@@ -249,6 +249,7 @@ def area_measures(
         joined, layers, by=level, period="all", by_type=False, include_coarse=include_coarse
     ).set_index("area_code")
     frame = layers.boundaries.level(level)
+    assert frame is not None  # aggregate() above refuses a level the boundaries lack
     out = frame[["code", "name", "geometry"]].sort_values("code", kind="stable")
     out = out.reset_index(drop=True)
     for col in ("events", "fatalities", "coarse_excluded"):

@@ -5,24 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from geo import aggregate, export, provenance
+from geo.aggregate import By, Period
 from geo.boundaries.load import project_provenance
-from geo.boundaries.resolve import resolve_boundaries
-from geo.incidents import load_incidents
+from geo.boundaries.resolve import Resolved, resolve_boundaries
+from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
+from geo.types import ProjectLayers
 
 
 def _joined(
     inputs: Sequence[Path],
     *,
-    fmt: str,
+    fmt: Format,
     boundaries: Path | None,
     is_only: bool,
     date_from: dt.date | None,
     date_to: dt.date | None,
-):
+) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any]]:
     loaded = load_incidents(
         list(inputs), format=fmt, is_only=is_only, date_from=date_from, date_to=date_to
     )
@@ -42,7 +45,7 @@ def join_file(
     inputs: Sequence[Path],
     *,
     out: Path,
-    fmt: str = "auto",
+    fmt: Format = "auto",
     boundaries: Path | None = None,
     is_only: bool = False,
     date_from: dt.date | None = None,
@@ -73,9 +76,9 @@ def stats_file(
     inputs: Sequence[Path],
     *,
     out: Path,
-    by: str = "district",
-    period: str = "month",
-    fmt: str = "auto",
+    by: By = "district",
+    period: Period = "month",
+    fmt: Format = "auto",
     boundaries: Path | None = None,
     is_only: bool = False,
     include_coarse: bool = False,

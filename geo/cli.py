@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 import geo
 from geo.errors import GeoError
+
+if TYPE_CHECKING:  # the CLI imports the library lazily; these names are for mypy only
+    from geo.aggregate import By, Period
+    from geo.incidents import Format
 
 app = typer.Typer(
     name="geo",
@@ -50,7 +55,8 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise GeoError(f"{option} {value!r} is not a date", hint="write it as YYYY-MM-DD") from exc
 
 
-def _progress():  # a rich status line on stderr, silent when not a terminal
+def _progress() -> tuple[Any, Callable[[str], None] | None]:
+    # a rich status line on stderr, silent when not a terminal
     from rich.console import Console
 
     console = Console(stderr=True)
@@ -146,7 +152,7 @@ def join(
     report = analysis.join_file(
         input,
         out=out,
-        fmt=fmt,
+        fmt=cast("Format", fmt),
         boundaries=boundaries,
         is_only=is_only,
         date_from=_date(date_from, "--from"),
@@ -189,9 +195,9 @@ def stats(
         analysis.stats_file(
             input,
             out=out,
-            by=by,
-            period=period,
-            fmt=fmt,
+            by=cast("By", by),
+            period=cast("Period", period),
+            fmt=cast("Format", fmt),
             boundaries=boundaries,
             is_only=is_only,
             include_coarse=include_coarse,
@@ -284,7 +290,12 @@ def incidents_check(
     from geo import incidents
 
     result = incidents.load_incidents(
-        path, format=fmt, lat_col=lat, lon_col=lon, fix_swapped=fix_swapped, date_format=date_format
+        path,
+        format=cast("Format", fmt),
+        lat_col=lat,
+        lon_col=lon,
+        fix_swapped=fix_swapped,
+        date_format=date_format,
     )
     _echo(result.summary())
     if out is not None:
