@@ -39,6 +39,7 @@ from typing import Any, Literal, get_args
 from geo import tomlread
 from geo.errors import SpecError
 from geo.paths import resource
+from geo.types import Role
 
 LayerName = Literal[
     "governorates",
@@ -93,6 +94,7 @@ class Filters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     event_types: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()  # is_attack, against_is, clash, none; empty: all
 
     def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
         """Yield what the types cannot say: the dates must be in order."""
