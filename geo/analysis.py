@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from geo import aggregate, export, provenance
-from geo.aggregate import By, Period
+from geo import export, provenance
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.types import ProjectLayers
+
+if TYPE_CHECKING:  # aggregate is imported only by the stats command
+    from geo.aggregate import By
+    from geo.constants import Period
 
 
 def _joined(
@@ -94,6 +97,8 @@ def stats_file(
     roles: Sequence[str] = (),
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary."""
+    from geo import aggregate  # only the stats command needs it
+
     export.check_table_path(out)
     loaded, resolved, layers, joined, prov = _joined(
         inputs,

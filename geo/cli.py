@@ -19,7 +19,8 @@ import geo
 from geo.errors import GeoError
 
 if TYPE_CHECKING:  # the CLI imports the library lazily; these names are for mypy only
-    from geo.aggregate import By, Period
+    from geo.aggregate import By
+    from geo.constants import Period
     from geo.incidents import Format
 
 app = typer.Typer(

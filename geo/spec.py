@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from geo import tomlread
+from geo.constants import DISTANCE_BANDS_KM
 from geo.errors import SpecError
 from geo.paths import resource
 from geo.types import Role
@@ -111,7 +112,7 @@ class Events:
 
     mode: EventMode = "points"
     color_by: ColorBy = "event_type"
-    distance_bands_km: tuple[float, ...] = (10.0, 25.0, 50.0)
+    distance_bands_km: tuple[float, ...] = DISTANCE_BANDS_KM
 
     def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
         """Yield what the types cannot say: distance bands are positive."""
