@@ -24,6 +24,10 @@ A spec names what one map shows. Example (``maps/diyala-hamrin.toml``)::
     measure = "events"       # events | fatalities | events_per_1000km2
     scheme = "NaturalBreaks"
     k = 5
+
+    [hotspots]               # Getis-Ord Gi* hot spots (maps/hotspots.toml)
+    level = "subdistrict"    # governorate | district | subdistrict | hex
+    period = "quarter"       # month | quarter | year: adds the emerging hot spots
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ ColorBy = Literal["event_type", "distance_band", "precision"]
 Period = Literal["none", "week", "month"]
 ChoroLevel = Literal["governorate", "district", "subdistrict"]
 Measure = Literal["events", "fatalities", "events_per_1000km2"]
+HotspotLevel = Literal["governorate", "district", "subdistrict", "hex"]
+HotspotPeriod = Literal["month", "quarter", "year"]
 Scheme = Literal["NaturalBreaks", "Quantiles", "EqualInterval", "FisherJenks", "HeadTailBreaks"]
 
 
@@ -136,6 +142,17 @@ class Choropleth:
 
 
 @dataclass(frozen=True)
+class Hotspots:
+    """Gi* hot spots per area (a coarser admin level where the boundaries lack this one).
+
+    With a ``period``, the emerging hot-spot classes are drawn as a second layer.
+    """
+
+    level: HotspotLevel = "subdistrict"
+    period: HotspotPeriod | None = None
+
+
+@dataclass(frozen=True)
 class MapSpec:
     """One map, as read from ``maps/<name>.toml``."""
 
@@ -149,6 +166,7 @@ class MapSpec:
     filters: Filters = field(default_factory=Filters)
     events: Events = field(default_factory=Events)
     choropleth: Choropleth | None = None
+    hotspots: Hotspots | None = None
     time: Period = "none"
     rings_km: tuple[float, ...] = (10.0, 25.0)
     seam_chart: bool = False
