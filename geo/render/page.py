@@ -75,16 +75,8 @@ def new_map(*, bounds: tuple[float, float, float, float], title: str = "") -> fo
     )
     m.default_js = [LEAFLET_JS]
     m.default_css = [LEAFLET_CSS]
-<<<<<<< HEAD
-    root = m.get_root()
-    root.title = text(title) if title else None
-=======
-    # Not animated: an animated pan would redraw every layer once more when it ends.
-    fit = FitBounds([[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]])
-    fit.options["animate"] = False
-    fit.add_to(m)
     root = cast(Figure, m.get_root())
->>>>>>> main
+    root.title = text(title) if title else None
     root.html.add_child(RawHtml(f"<style>{static('geo.css')}</style>"), name="geo_css")
     root.html.add_child(RawHtml(f"<script>{static('geo.js')}</script>"), name="geo_js")
     for name, z in PANES.items():
@@ -207,7 +199,6 @@ def control_groups(m: folium.Map, groups: dict[str, str]) -> list[tuple[str, int
     return runs
 
 
-<<<<<<< HEAD
 def finish(
     m: folium.Map,
     *,
@@ -229,12 +220,7 @@ def finish(
         What the map is about (south, west, north, east): the page fits it
         with room for the panels, and the reset-view control returns to it.
     """
-    root = m.get_root()
-=======
-def finish(m: folium.Map, *, groups: dict[str, str], body: list[str]) -> None:
-    """Add the layer control, the plain-HTML blocks and the final ready script."""
     root = cast(Figure, m.get_root())
->>>>>>> main
     for i, block in enumerate(b for b in body if b):
         root.html.add_child(RawHtml(block), name=f"geo_block_{i}")
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
