@@ -390,7 +390,7 @@
     if (opts.view) {
       state.view = L.latLngBounds(opts.view);
     }
-    map.on("dragstart zoomstart autopanstart popupopen", function () {
+    map.on("movestart zoomstart autopanstart popupopen", function () {
       if (!state.fitting) state.moved = true;
     });
     map.on("resize", function () { scheduleLayout(map); });
