@@ -28,8 +28,8 @@ from geo.catalog import DISPLAY_CRS, METRIC_CRS, check_keys, load_catalog
 from geo.errors import BoundaryError, CatalogError
 from geo.types import ZONE_COLUMNS, Boundaries, Level, ProjectLayers
 
-Definition = Literal["unami-2009", "article-140-wide"]
-DEFINITIONS: tuple[Definition, ...] = ("unami-2009", "article-140-wide")
+Definition = Literal["unami-2009", "article-140-wide", "article-140-subdistricts"]
+DEFINITIONS: tuple[Definition, ...] = ("unami-2009", "article-140-wide", "article-140-subdistricts")
 #: Line and point layers: the schema of geo/types.py plus ``length_km`` for lines.
 LINE_COLUMNS: tuple[str, ...] = ("key", "name", "kind", "length_km", "source", "notes", "geometry")
 POINT_COLUMNS: tuple[str, ...] = ("key", "name", "kind", "source", "notes", "geometry")
@@ -66,13 +66,18 @@ class DisputedArea:
 
 @dataclass(frozen=True)
 class ZoneDefinition:
-    """A named list of disputed areas (``unami-2009``, ``article-140-wide``)."""
+    """A named list of disputed areas (``unami-2009``, ``article-140-wide`` …).
+
+    ``parent_fallback`` lists the sub-district members that, without a sub-district layer,
+    are replaced by their whole parent district (the others are then left out).
+    """
 
     key: str
     name: str
     source: str
     description: str
     members: tuple[str, ...]
+    parent_fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,22 +128,34 @@ class DisputedData:
 
 @dataclass(frozen=True)
 class RidgeVertex:
-    """One sourced point of the Hamrin ridge polyline."""
+    """One sourced point of the Hamrin ridge polyline, with its stated precision.
+
+    ``subdistrict`` is the COD-AB sub-district that holds the point (checked by the tests
+    against the real layer); ``precision_km`` how far the crest may be from it.
+    """
 
     label: str
     lat: float
     lon: float
+    precision_km: float
+    subdistrict: str
     source: str
+    note: str
 
 
 @dataclass(frozen=True)
 class HamrinMember:
-    """One sub-district of the Hamrin focus area, with the reason it is in."""
+    """One sub-district of the Hamrin focus area, the part of the rule that puts it in, and why.
+
+    ``basis`` is ``ridge`` (the ridge crosses it), ``lake`` (it reaches the lake circle) or
+    ``addition`` (named, with ``reason``); see ``[area] rule`` in ``boundaries/hamrin.toml``.
+    """
 
     code: str
     name: str
     district: str
     governorate: str
+    basis: Literal["ridge", "lake", "addition"]
     reason: str
 
 
@@ -152,8 +169,14 @@ class HamrinData:
     vertices: tuple[RidgeVertex, ...]
     area_name: str
     area_description: str
+    area_rule: str
     expected_km2: float
     fallback_buffer_km: float
+    min_crossing_km: float
+    lake_lat: float
+    lake_lon: float
+    lake_radius_km: float
+    lake_source: str
     members: tuple[HamrinMember, ...]
 
 
@@ -251,12 +274,24 @@ def hamrin_data() -> HamrinData:
     ]
     for where, table, keys in (
         ("[ridge]", ridge, {"name", "name_ar", "approximate", "method"}),
-        ("[area]", area, {"name", "expected_km2", "fallback_buffer_km", "description"}),
+        (
+            "[area]",
+            area,
+            {
+                "name", "expected_km2", "fallback_buffer_km", "description", "rule",
+                "min_crossing_km", "lake_lat", "lake_lon", "lake_radius_km", "lake_source",
+            },
+        ),  # fmt: skip
     ):
         for key in sorted(keys ^ set(table)):
             problems.append(f"{where}: {'missing' if key not in table else 'unknown'} key {key!r}")
     if len(vertices) < 2:
         problems.append("[ridge] needs at least two [[ridge.vertex]] entries")
+    problems += [
+        f"[[area.member]] {m.code}: basis {m.basis!r} is not ridge, lake or addition"
+        for m in members
+        if m and m.basis not in ("ridge", "lake", "addition")
+    ]
     _raise(file, problems)
     return HamrinData(
         dam=dam,
@@ -265,8 +300,14 @@ def hamrin_data() -> HamrinData:
         vertices=tuple(vertices),
         area_name=area["name"],
         area_description=area["description"],
+        area_rule=area["rule"],
         expected_km2=float(area["expected_km2"]),
         fallback_buffer_km=float(area["fallback_buffer_km"]),
+        min_crossing_km=float(area["min_crossing_km"]),
+        lake_lat=float(area["lake_lat"]),
+        lake_lon=float(area["lake_lon"]),
+        lake_radius_km=float(area["lake_radius_km"]),
+        lake_source=area["lake_source"],
         members=tuple(members),
     )
 
@@ -380,8 +421,10 @@ def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
     b
         The admin boundaries to cut the zone from.
     definition
-        ``"unami-2009"`` (14 districts and the Mandali sub-district) or
-        ``"article-140-wide"`` (adds Baladruz, Badra and Al-Baaj).
+        ``"unami-2009"`` (14 districts and the Mandali sub-district),
+        ``"article-140-wide"`` (adds Baladruz, Badra and Al-Baaj) or the variant
+        ``"article-140-subdistricts"`` (the wider list with Telafar cut to Zummar, Baladruz to
+        Mandali, and Bashiqa added; needs sub-districts, else falls back as its notes say).
 
     Returns
     -------
@@ -401,7 +444,15 @@ def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
     parts, members, partly = [], [], []
     for code in spec.members:
         area = data.area(code)
-        if area.level == "subdistrict" and b.subdistricts is None:
+        if area.level == "subdistrict" and b.subdistricts is None and code in spec.parent_fallback:
+            notes.append(
+                f"{area.name} sub-district ({code}) could not be cut out of its district "
+                f"({area.parent}): {b.source.key} has no sub-districts, so the whole district "
+                "is used instead (overstates the zone)"
+            )
+            area = data.area(area.parent)
+            code = area.code
+        elif area.level == "subdistrict" and b.subdistricts is None:
             notes.append(
                 f"{area.name} sub-district ({code}) could not be cut out of its district "
                 f"({area.parent}): {b.source.key} has no sub-districts, so it is left out "
@@ -563,7 +614,10 @@ def hamrin_ridge() -> gpd.GeoDataFrame:
     """
     data = hamrin_data()
     line = shapely.LineString([(v.lon, v.lat) for v in data.vertices])
-    vertices = "; ".join(f"{v.label} ({v.lat} N, {v.lon} E): {v.source}" for v in data.vertices)
+    vertices = "; ".join(
+        f"{v.label} ({v.lat} N, {v.lon} E, within about {v.precision_km:g} km): {v.source}"
+        for v in data.vertices
+    )
     row = {
         "key": "hamrin-ridge",
         "name": data.ridge_name,
@@ -575,6 +629,37 @@ def hamrin_ridge() -> gpd.GeoDataFrame:
         "geometry": line,
     }
     return gpd.GeoDataFrame([row], columns=list(LINE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+
+
+def hamrin_rule_members(subdistricts: gpd.GeoDataFrame) -> dict[str, str]:
+    """Apply the focus-area rule of ``boundaries/hamrin.toml`` to a sub-district layer.
+
+    Parameters
+    ----------
+    subdistricts
+        A sub-district layer in the admin schema (COD-AB).
+
+    Returns
+    -------
+    dict
+        Code → ``"ridge"`` for the sub-districts the ridge runs through for at least
+        ``min_crossing_km``, else ``"lake"`` for those within ``lake_radius_km`` of the lake
+        point (both measured in EPSG:32638). The named additions are not included: they are
+        the listed members whose basis is ``addition``.
+    """
+    data = hamrin_data()
+    metric = subdistricts.to_crs(METRIC_CRS)
+    ridge = hamrin_ridge().to_crs(METRIC_CRS).geometry.iat[0]
+    lake = gpd.GeoSeries([shapely.Point(data.lake_lon, data.lake_lat)], crs=DISPLAY_CRS)
+    circle = lake.to_crs(METRIC_CRS).iat[0].buffer(data.lake_radius_km * 1000)
+    crossing = metric.geometry.intersection(ridge).length / 1000
+    chosen: dict[str, str] = {}
+    for code, km, geom in zip(metric["code"], crossing, metric.geometry, strict=True):
+        if km >= data.min_crossing_km:
+            chosen[str(code)] = "ridge"
+        elif geom.intersects(circle):
+            chosen[str(code)] = "lake"
+    return dict(sorted(chosen.items()))
 
 
 def hamrin_dam() -> gpd.GeoDataFrame:
@@ -604,8 +689,9 @@ def hamrin_area(b: Boundaries) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        One row in the zone schema. With sub-districts (COD-AB) the 11 listed ones dissolved
-        (about 10,350 km²); without (geoBoundaries, schematic) the ridge buffered by
+        One row in the zone schema. With sub-districts (COD-AB) the listed ones dissolved
+        (chosen by the rule in ``boundaries/hamrin.toml``, see :func:`hamrin_rule_members`);
+        without (geoBoundaries, schematic) the ridge buffered by
         ``fallback_buffer_km`` in EPSG:32638 and clipped to the country, marked approximate.
     """
     data = hamrin_data()
