@@ -247,6 +247,12 @@ def disputed_data() -> DisputedData:
     return DisputedData(definitions=tuple(definitions), areas=tuple(areas), krg=krg)
 
 
+_HAMRIN_AREA_KEYS = frozenset(
+    {"name", "expected_km2", "fallback_buffer_km", "description", "rule"}
+    | {"min_crossing_km", "lake_lat", "lake_lon", "lake_radius_km", "lake_source"}
+)
+
+
 @functools.cache
 def hamrin_data() -> HamrinData:
     """Read ``boundaries/hamrin.toml`` (dam, ridge vertices, focus-area sub-districts).
@@ -274,14 +280,7 @@ def hamrin_data() -> HamrinData:
     ]
     for where, table, keys in (
         ("[ridge]", ridge, {"name", "name_ar", "approximate", "method"}),
-        (
-            "[area]",
-            area,
-            {
-                "name", "expected_km2", "fallback_buffer_km", "description", "rule",
-                "min_crossing_km", "lake_lat", "lake_lon", "lake_radius_km", "lake_source",
-            },
-        ),  # fmt: skip
+        ("[area]", area, _HAMRIN_AREA_KEYS),
     ):
         for key in sorted(keys ^ set(table)):
             problems.append(f"{where}: {'missing' if key not in table else 'unknown'} key {key!r}")
