@@ -10,6 +10,7 @@ from geo import aggregate, catalog, export, provenance
 from geo.incidents import load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
+from geo.place import place_events
 from geo.resolve import resolve_boundaries
 
 
@@ -27,14 +28,15 @@ def _joined(
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
-    joined: JoinResult = join_events(loaded.events, layers)
+    placed = place_events(loaded.events, layers)
+    joined: JoinResult = join_events(placed.events, layers)
     prov = provenance.build(
         inputs=loaded.datasets,
         filters=loaded.filters,
         boundaries=resolved.boundaries.source,
         extra_sources=catalog.project_provenance(),
     )
-    return loaded, resolved, layers, joined, prov
+    return loaded, resolved, layers, joined, prov, placed
 
 
 def join_file(
@@ -49,7 +51,7 @@ def join_file(
 ) -> str:
     """Join incident files to every area and zone and write the table; return a summary."""
     export.check_events_path(out)  # fail before the work, not after it
-    loaded, resolved, _layers, joined, prov = _joined(
+    loaded, resolved, _layers, joined, prov, placed = _joined(
         inputs,
         fmt=fmt,
         boundaries=boundaries,
@@ -62,6 +64,7 @@ def join_file(
         [
             loaded.summary(),
             f"boundaries: {resolved.detail}",
+            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
             joined.report.summary(),
             f"wrote {len(joined.events)} events to {path}",
         ]
@@ -82,7 +85,7 @@ def stats_file(
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary."""
     export.check_table_path(out)
-    loaded, resolved, layers, joined, prov = _joined(
+    loaded, resolved, layers, joined, prov, placed = _joined(
         inputs, fmt=fmt, boundaries=boundaries, is_only=is_only, date_from=None, date_to=None
     )
     if seam:
@@ -96,6 +99,7 @@ def stats_file(
         [
             loaded.summary(),
             f"boundaries: {resolved.detail}",
+            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
             joined.report.summary(),
             f"wrote {len(table)} rows to {path}",
         ]

@@ -27,6 +27,10 @@ Events whose ``precision_level`` is coarser than a level (an area centroid)
 are still placed, and ``coarse_adm1``/``_adm2``/``_adm3`` mark them so that
 aggregates at that level can include or exclude them.
 
+Events placed at an area's representative point (:mod:`geo.place`) whose area
+reaches beyond a zone carry ``area_exceeds_<zone key>`` in ``flags``; their
+zone flag (``in_hamrin_area`` …) is then False wherever the point falls.
+
 Distances
 ---------
 Distances are computed in EPSG:32638 (UTM 38N) and given in km. The distance
@@ -487,9 +491,14 @@ def join_events(
         "in_krg_area": layers.krg_area,
         "in_hamrin_area": layers.hamrin_area,
     }
+    flags = events["flags"].astype(str) if "flags" in events.columns else None
     for name, frame in zones.items():
         geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
         cols[name] = inside(geom, lon, lat)
+        if flags is not None and geom is not None:
+            # an event placed at an area's point is in a zone only if its area is (geo.place)
+            marker = f"area_exceeds_{frame['key'].iat[0]}"
+            cols[name] = cols[name] & ~flags.str.contains(marker, regex=False).to_numpy()
 
     x, y = to_metric(lon, lat)
     notes: list[str] = []

@@ -23,9 +23,11 @@ import geo
 from geo import aggregate, assets, catalog, provenance, render
 from geo.errors import AssetError
 from geo.incidents import LoadResult, load_incidents, load_sample
+from geo.incidents.sample import sample_banner
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.paths import offline
+from geo.place import PlaceResult, place_events
 from geo.render.safe import script_json
 from geo.resolve import Resolved, resolve_boundaries
 from geo.spec import Filters, MapSpec, load_specs
@@ -66,6 +68,7 @@ class BuildReport:
     maps: tuple[MapOutput, ...]
     index: Path
     notes: tuple[str, ...] = field(default=())
+    placed: PlaceResult | None = None
 
     def summary(self) -> str:
         """Return a short human-readable account of the build."""
@@ -74,6 +77,7 @@ class BuildReport:
             f"boundaries: {src.title} ({src.version}) — {self.resolved.detail}",
             *(f"  {note}" for note in self.resolved.boundaries.report),
             self.loaded.summary(),
+            *([self.placed.summary()] if self.placed is not None else []),
             self.joined.report.summary(),
         ]
         for m in self.maps:
@@ -204,7 +208,17 @@ def build(
     loaded = load_incidents(list(incidents), format=incident_format) if incidents else load_sample()
 
     say("join")
-    joined = join_events(loaded.events, layers)
+    placed = place_events(loaded.events, layers)
+    joined = join_events(placed.events, layers)
+    banner = (
+        ""
+        if incidents
+        else sample_banner(
+            loaded,
+            placed_lines=placed.events["source_row"].tolist(),
+            unplaced_lines=placed.unplaced["source_row"].tolist(),
+        )
+    )
 
     store = assets.AssetStore.open()
     asset_note = ""
@@ -296,6 +310,7 @@ def build(
             tool_version=geo.__version__,
             seam=aggregate.seam_stats(events) if spec.seam_chart else None,
             measures=_measures(spec, events, layers),
+            banner=banner,
         )
         fmap = render.build_map(spec, layers=layers, events=events, context=context)
         html = render.page_html(fmap, assets=store)
@@ -333,7 +348,9 @@ def build(
             "note: the offline asset cache is incomplete, so pages load Leaflet from the "
             f"network; run `geo assets fetch` once online{asset_note}"
         )
-    return BuildReport(out_dir, resolved, loaded, joined, tuple(outputs), index, tuple(notes))
+    return BuildReport(
+        out_dir, resolved, loaded, joined, tuple(outputs), index, tuple(notes), placed
+    )
 
 
 def _filters_dict(spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None) -> dict:

@@ -42,6 +42,7 @@ TEXT_COLUMNS: tuple[str, ...] = (
     "src_admin1",
     "src_admin2",
     "src_admin3",
+    "area_code",
     "source",
     "source_url",
     "notes",
@@ -159,7 +160,19 @@ def assemble(
         for name in TEXT_COLUMNS
     }
 
-    unplaced = is_blank(mapped.latitude) & is_blank(mapped.longitude)
+    no_point = is_blank(mapped.latitude) & is_blank(mapped.longitude)
+    by_area = no_point & (stripped(texts["area_code"]) != "").to_numpy()
+    unplaced = no_point & ~by_area
+    geo_precision = _series(mapped.geo_precision)
+    finer = np.flatnonzero(by_area & (geo_precision != "area").to_numpy() & geo_precision.notna())
+    problems.add(
+        finer,
+        "geo_precision",
+        geo_precision.iloc[finer].astype(str).to_numpy(dtype=object),
+        "bad geo_precision",
+        "a row placed by area_code alone is placed at area precision; set geo_precision "
+        "to area, or give the coordinates the source states",
+    )
     problems.add(
         np.flatnonzero(unplaced),
         "latitude;longitude",
@@ -167,8 +180,8 @@ def assemble(
         "missing coordinates",
         "latitude and longitude are empty; the event cannot be placed",
     )
-    lat = parse_coordinate(mapped.latitude, "latitude", 90.0, problems, skip=unplaced)
-    lon = parse_coordinate(mapped.longitude, "longitude", 180.0, problems, skip=unplaced)
+    lat = parse_coordinate(mapped.latitude, "latitude", 90.0, problems, skip=no_point)
+    lon = parse_coordinate(mapped.longitude, "longitude", 180.0, problems, skip=no_point)
     lat, lon, fixed = _swap_check(lat, lon, problems, fix_swapped=fix_swapped)
 
     counts = {
@@ -225,9 +238,10 @@ def assemble(
             "src_admin3": texts["src_admin3"],
             "latitude": lat,
             "longitude": lon,
-            "geo_precision": _series(mapped.geo_precision),
+            "geo_precision": geo_precision,
             "geo_precision_code": _series(mapped.geo_precision_code),
             "precision_level": _series(mapped.precision_level),
+            "area_code": stripped(texts["area_code"]),
             "source": texts["source"],
             "source_url": url,
             "notes": texts["notes"],

@@ -48,6 +48,7 @@ class RenderContext:
     tool_version: str = ""
     seam: pd.DataFrame | None = None
     measures: dict[str, pd.DataFrame] | None = None
+    banner: str = ""
 
 
 def _event_layers_wanted(spec: MapSpec) -> bool:
@@ -111,6 +112,7 @@ def build_map(
             groups=areas.groups,
             body=[
                 panel.banner_html(source),
+                panel.sample_banner_html(context.banner),
                 areas.hatch_defs,
                 info,
                 legend_html([*areas.legends, *event_legends]),

@@ -36,6 +36,16 @@ def banner_html(source: Provenance) -> str:
     )
 
 
+def sample_banner_html(note: str) -> str:
+    """Return the banner saying what the shipped sample is (plain text, escaped), or ``""``."""
+    if not note:
+        return ""
+    return (
+        '<div id="geo-sample-banner" class="geo-banner geo-banner-sample" role="note">'
+        f"{text(note)}</div>"
+    )
+
+
 def _source_item(p: Provenance) -> str:
     link = url(p.url)
     title = text(p.title or p.key)
