@@ -7,12 +7,12 @@ import re
 import pandas as pd
 import pytest
 
-from geo import catalog, layers
+from geo import boundaries, layers
+from geo.boundaries.schematic import build_boundaries
 from geo.incidents import load_sample, sample_path
 from geo.incidents.sample import ROLE_LABELS, sample_banner, sample_counts
 from geo.join import join_events
 from geo.place import place_events
-from geo.schematic import build_boundaries
 
 #: The sample's rows by role (samples/README.md states these counts).
 ROLES = {"is_attack": 19, "against_is": 12, "clash": 1, "none": 2}
@@ -148,7 +148,7 @@ def test_sample_targets_on_a_fresh_machine_schematic():
 
 @pytest.mark.shared_data
 def test_sample_targets_with_cod_ab(cod_ab_dir):
-    loaded, placed, joined = _placed(catalog.load_boundaries(path=cod_ab_dir))
+    loaded, placed, joined = _placed(boundaries.load_boundaries(path=cod_ab_dir))
     _targets(loaded, placed, joined)
     assert placed.fallbacks == 0 and placed.unplaced.empty
     inside = set(joined.loc[joined["in_hamrin_area"], "source_row"])

@@ -12,7 +12,8 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo import catalog, layers
+from geo import boundaries, layers
+from geo.boundaries import definitions
 from geo.errors import CatalogError
 from geo.types import ADMIN_COLUMNS, ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
 
@@ -126,7 +127,7 @@ def test_normalise_name_keeps_distinct_names_apart():
 
 
 def test_disputed_file_lists_every_member_with_source_and_status():
-    data = layers.disputed_data()
+    data = definitions.disputed_data()
     assert set(data.definition("unami-2009").members) == UNAMI
     assert set(data.definition("article-140-wide").members) == WIDE
     for area in data.areas:
@@ -147,7 +148,7 @@ def test_disputed_file_lists_every_member_with_source_and_status():
 
 
 def test_hamrin_file_lists_members_with_reasons():
-    data = layers.hamrin_data()
+    data = definitions.hamrin_data()
     assert {m.code for m in data.members} == HAMRIN
     assert all(m.reason for m in data.members)
     assert {m.basis for m in data.members} == {"ridge", "lake", "addition"}
@@ -387,7 +388,7 @@ def test_gazetteer_names_fixed_by_the_domain_review():
 
 @pytest.fixture(scope="module")
 def real(cod_ab_dir):
-    b = catalog.load_boundaries(path=cod_ab_dir)
+    b = boundaries.load_boundaries(path=cod_ab_dir)
     return b, layers.project_layers(b)
 
 
