@@ -32,7 +32,7 @@ from geo.paths import offline
 from geo.place import PlaceResult, place_events
 from geo.render.safe import script_json
 from geo.spec import Filters, MapSpec, load_specs
-from geo.types import ProjectLayers
+from geo.types import ROLES, ProjectLayers
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
@@ -93,12 +93,20 @@ class BuildReport:
 
 
 def _filter(
-    events: gpd.GeoDataFrame, spec: MapSpec, *, date_from: dt.date | None, date_to: dt.date | None
+    events: gpd.GeoDataFrame,
+    spec: MapSpec,
+    *,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    roles: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     f = spec.filters
     keep = pd.Series(True, index=events.index)
     if f.is_only:
-        keep &= events["is_rule"].fillna("").astype(str) != ""
+        keep &= events["role"] != "none"
+    wanted = [r for r in f.roles if not roles or r in roles] if f.roles else list(roles)
+    if f.roles or roles:
+        keep &= events["role"].isin(wanted)
     lo = max(filter(None, [f.date_from, date_from]), default=None)
     hi = min(filter(None, [f.date_to, date_to]), default=None)
     if lo is not None:
@@ -163,6 +171,7 @@ def build(
     png: bool = False,
     aggregates_only: bool = False,
     maps_dir: Path | str | None = None,
+    roles: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the named maps (all shipped specs by default) and the index page.
@@ -189,6 +198,9 @@ def build(
         Leave raw event points out of every map (for data that may not be republished).
     maps_dir
         A folder of your own map specs to use instead of the shipped ones.
+    roles
+        Keep only events with these roles (``is_attack``, ``against_is``,
+        ``clash``, ``none``), on top of each spec's filters.
     progress
         Called with a short message at each step.
 
@@ -246,6 +258,7 @@ def build(
         date_from,
         date_to,
         aggregates_only,
+        *roles,
     )
     sources = (
         resolved.boundaries.source,
@@ -260,7 +273,7 @@ def build(
         target = out_dir / f"{spec.name}.html"
         if spec.filters not in filtered:  # maps with the same filters share one selection
             filtered[spec.filters] = _filter(
-                joined.events, spec, date_from=date_from, date_to=date_to
+                joined.events, spec, date_from=date_from, date_to=date_to, roles=roles
             )
         events = filtered[spec.filters]
         spec_key = _fingerprint(inputs_key, spec.digest)
@@ -303,7 +316,7 @@ def build(
             continue
         context = render.RenderContext(
             sources=sources,
-            filters=_filters_dict(spec, date_from, date_to),
+            filters=_filters_dict(spec, date_from, date_to, roles),
             period=_period(events),
             caveats=tuple(layers.notes) + tuple(resolved.boundaries.report[:5]),
             acled=any(d.acled for d in loaded.datasets),
@@ -354,9 +367,14 @@ def build(
     )
 
 
-def _filters_dict(spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None) -> dict:
+def _filters_dict(
+    spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None, roles: Sequence[str] = ()
+) -> dict:
     f = spec.filters
-    out: dict[str, str] = {"IS actors only": "yes" if f.is_only else "no"}
+    out: dict[str, str] = {"IS-involved events only": "yes" if f.is_only else "no"}
+    chosen = [r for r in ROLES if (not f.roles or r in f.roles) and (not roles or r in roles)]
+    if f.roles or roles:
+        out["roles"] = ", ".join(chosen) or "(none)"
     lo = max(filter(None, [f.date_from, date_from]), default=None)
     hi = min(filter(None, [f.date_to, date_to]), default=None)
     if lo:
