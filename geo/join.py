@@ -28,7 +28,7 @@ are still placed, and ``coarse_adm1``/``_adm2``/``_adm3`` mark them so that
 aggregates at that level can include or exclude them.
 
 Events placed at an area's representative point (:mod:`geo.place`) whose area
-reaches beyond a zone carry ``area_exceeds_<zone key>`` in ``flags``; their
+reaches beyond a zone carry ``area_exceeds_<zone key>`` in ``quality_flags``; their
 zone flag (``in_hamrin_area`` …) is then False wherever the point falls.
 
 Distances
@@ -493,7 +493,7 @@ def join_events(
         "in_krg_area": layers.krg_area,
         "in_hamrin_area": layers.hamrin_area,
     }
-    flags = events["flags"].astype(str) if "flags" in events.columns else None
+    flags = events["quality_flags"].astype(str) if "quality_flags" in events.columns else None
     for name, frame in zones.items():
         geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
         cols[name] = inside(geom, lon, lat)

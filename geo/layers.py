@@ -391,7 +391,7 @@ def hamrin_rule_members(subdistricts: gpd.GeoDataFrame) -> dict[str, str]:
     data = hamrin_data()
     metric = subdistricts.to_crs(METRIC_CRS)
     ridge = hamrin_ridge().to_crs(METRIC_CRS).geometry.iat[0]
-    lake = gpd.GeoSeries([shapely.Point(data.lake_lon, data.lake_lat)], crs=DISPLAY_CRS)
+    lake = gpd.GeoSeries([shapely.Point(data.lake_lon, data.lake_lat)], crs=GEOGRAPHIC_CRS)
     circle = lake.to_crs(METRIC_CRS).iat[0].buffer(data.lake_radius_km * 1000)
     crossing = metric.geometry.intersection(ridge).length / 1000
     chosen: dict[str, str] = {}

@@ -1,6 +1,7 @@
 """Place events known only to an area at that area's representative point (pure).
 
-A plain-CSV row may carry an ``area_code`` instead of coordinates (see
+A plain-CSV row may carry an ``area_code`` column (canonical ``src_area_code``) instead of
+coordinates (see
 :mod:`geo.incidents.table`): an admin P-code, a project zone key, or several
 joined by ``&`` (their intersection, e.g. ``IQG10&hamrin-area`` for "the Hamrin
 range in Diyala"). Such rows are placed here, at run time, in whichever
@@ -12,14 +13,14 @@ Rules
   (the schematic and geoBoundaries layers have no sub-districts), the longest
   code of a coarser level that prefixes it is used instead (``IQG10Q06N03`` →
   district ``IQG10Q06`` → governorate ``IQG10``); the event's
-  ``precision_level`` becomes that coarser level and its ``flags`` gain
+  ``precision_level`` becomes that coarser level and its ``quality_flags`` gain
   ``area_parent_fallback``. It is never placed finer than its code.
 * A project zone key (``hamrin-area``, ``unami-2009``, ``article-140-wide``,
   ``krg-area``) stands for that zone's polygon in the loaded layers.
 * The point is the area's (or the intersection's) representative point,
   which always lies inside it; ``geo_precision`` is ``area``,
   ``precision_level`` the admin level used (``country`` when only a zone is
-  given), and ``flags`` gain ``placed_by_area``.
+  given), and ``quality_flags`` gain ``placed_by_area``.
 * The point says nothing about where in its area the event was: when it
   falls inside a project zone but the area reaches beyond that zone (more
   than 1 % of its surface outside), the event gets the flag
@@ -143,7 +144,7 @@ def _resolve(value: str, layers: ProjectLayers) -> _Area:
 
 
 def place_events(events: gpd.GeoDataFrame, layers: ProjectLayers) -> PlaceResult:
-    """Place the events that carry an ``area_code`` but no point (see the module docstring).
+    """Place the events that carry a ``src_area_code`` but no point (see the module docstring).
 
     Parameters
     ----------
@@ -156,13 +157,13 @@ def place_events(events: gpd.GeoDataFrame, layers: ProjectLayers) -> PlaceResult
     -------
     PlaceResult
         ``events``: the same rows in the same order, less the unplaced ones, with points,
-        ``latitude``/``longitude``, ``geo_precision``, ``precision_level`` and ``flags``
+        ``latitude``/``longitude``, ``geo_precision``, ``precision_level`` and ``quality_flags``
         set for the placed ones; ``unplaced``: the rows that could not be placed, and why.
     """
-    if "area_code" not in events.columns or events.empty:
+    if "src_area_code" not in events.columns or events.empty:
         return PlaceResult(events, pd.DataFrame(columns=list(UNPLACED_COLUMNS)), 0, 0)
     missing = events["latitude"].isna() | events["longitude"].isna()
-    codes = events["area_code"].fillna("").astype(str).str.strip()
+    codes = events["src_area_code"].fillna("").astype(str).str.strip()
     todo = (missing & (codes != "")).to_numpy()
     if not todo.any():
         return PlaceResult(events, pd.DataFrame(columns=list(UNPLACED_COLUMNS)), 0, 0)
@@ -201,7 +202,7 @@ def place_events(events: gpd.GeoDataFrame, layers: ProjectLayers) -> PlaceResult
     out.iloc[placed_rows, col("latitude")] = [g.y for g in geoms]
     out.iloc[placed_rows, col("geo_precision")] = "area"
     out.iloc[placed_rows, col("precision_level")] = [resolved[v].level for v in values]
-    flags = out["flags"].astype(str).to_numpy(dtype=object)
+    flags = out["quality_flags"].astype(str).to_numpy(dtype=object)
     fallbacks = 0
     for i, v in zip(placed_rows, values, strict=True):
         extra = ["placed_by_area"]
@@ -210,7 +211,7 @@ def place_events(events: gpd.GeoDataFrame, layers: ProjectLayers) -> PlaceResult
             fallbacks += 1
         extra += exceeds[v]
         flags[i] = ";".join([f for f in flags[i].split(";") if f] + extra)
-    out["flags"] = pd.array(flags, dtype=events["flags"].dtype)
+    out["quality_flags"] = pd.array(flags, dtype=events["quality_flags"].dtype)
     unplaced = pd.DataFrame(
         {
             "event_id": out["event_id"].iloc[failed_rows].to_numpy(dtype=object),

@@ -124,11 +124,11 @@ def _targets(loaded, placed, joined) -> None:
     assert joined["in_hamrin_area"].sum() >= 5
     assert len(joined) + len(placed.unplaced) + loaded.rows_rejected == loaded.rows_read
     # nothing placed finer than its source: area rows stay area, at their code's level or coarser
-    by_area = joined["flags"].str.contains("placed_by_area")
+    by_area = joined["quality_flags"].str.contains("placed_by_area")
     assert (joined.loc[by_area, "geo_precision"] == "area").all()
     order = ["point", "subdistrict", "district", "governorate", "country"]
     for code, level in zip(
-        joined.loc[by_area, "area_code"], joined.loc[by_area, "precision_level"], strict=True
+        joined.loc[by_area, "src_area_code"], joined.loc[by_area, "precision_level"], strict=True
     ):
         finest = min(
             order.index({11: "subdistrict", 8: "district", 5: "governorate"}.get(len(p), "country"))

@@ -14,7 +14,7 @@ from geo.place import UNPLACED_COLUMNS, place_events
 def _area_events(codes: list[str]):
     """Events with no point and an area code each (as the CSV loader returns them)."""
     events = make_events([(np.nan, np.nan)] * len(codes), geo_precision=["area"] * len(codes))
-    events["area_code"] = codes
+    events["src_area_code"] = codes
     events["precision_level"] = "governorate"
     return events
 
@@ -29,7 +29,7 @@ def test_a_subdistrict_code_is_placed_inside_it_at_area_precision():
     assert (row["longitude"], row["latitude"]) == (row.geometry.x, row.geometry.y)
     assert row["longitude"] == round(row["longitude"], 6)
     assert row["geo_precision"] == "area" and row["precision_level"] == "subdistrict"
-    assert row["flags"].split(";")[0] == "placed_by_area"
+    assert row["quality_flags"].split(";")[0] == "placed_by_area"
 
 
 def test_without_subdistricts_a_subdistrict_code_falls_back_to_its_district():
@@ -39,7 +39,7 @@ def test_without_subdistricts_a_subdistrict_code_falls_back_to_its_district():
     districts = layers.boundaries.districts.set_index("code").geometry
     assert districts["IQD11"].contains(row.geometry)
     assert row["precision_level"] == "district"
-    assert "area_parent_fallback" in row["flags"] and result.fallbacks == 1
+    assert "area_parent_fallback" in row["quality_flags"] and result.fallbacks == 1
     assert "coarser than the code" in " ".join(result.notes)
 
 
@@ -74,17 +74,17 @@ def test_an_area_reaching_beyond_a_zone_is_not_counted_in_it():
     placed = place_events(_area_events(["IQG2", "IQG2&hamrin-area"]), layers)
     # IQG2's representative point falls in the Hamrin box, but most of IQG2 does not
     assert layers.hamrin_area.geometry.iat[0].contains(placed.events.geometry.iat[0])
-    assert "area_exceeds_hamrin-area" in placed.events["flags"].iat[0]
+    assert "area_exceeds_hamrin-area" in placed.events["quality_flags"].iat[0]
     joined = join_events(placed.events, layers).events
     assert joined["in_hamrin_area"].tolist() == [False, True]
 
 
 def test_events_with_points_are_left_alone():
     events = make_events([(44.25, 34.25)])
-    events["area_code"] = "IQS211"
+    events["src_area_code"] = "IQS211"
     result = place_events(events, tiny_layers())
     assert result.events.geometry.iat[0].equals(shapely.Point(44.25, 34.25))
-    assert result.placed == 0 and result.events["flags"].iat[0] == ""
+    assert result.placed == 0 and result.events["quality_flags"].iat[0] == ""
 
 
 def test_csv_rows_with_an_area_code_load_and_place(tmp_path):

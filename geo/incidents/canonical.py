@@ -42,7 +42,7 @@ TEXT_COLUMNS: tuple[str, ...] = (
     "src_admin1",
     "src_admin2",
     "src_admin3",
-    "area_code",
+    "src_area_code",
     "source",
     "source_url",
     "notes",
@@ -162,7 +162,7 @@ def assemble(
     }
 
     no_point = is_blank(mapped.latitude) & is_blank(mapped.longitude)
-    by_area = no_point & (stripped(texts["area_code"]) != "").to_numpy()
+    by_area = no_point & (stripped(texts["src_area_code"]) != "").to_numpy()
     unplaced = no_point & ~by_area
     geo_precision = _series(mapped.geo_precision)
     finer = np.flatnonzero(by_area & (geo_precision != "area").to_numpy() & geo_precision.notna())
@@ -171,7 +171,7 @@ def assemble(
         "geo_precision",
         geo_precision.iloc[finer].astype(str).to_numpy(dtype=object),
         "bad geo_precision",
-        "a row placed by area_code alone is placed at area precision; set geo_precision "
+        "a row placed by its area code alone is placed at area precision; set geo_precision "
         "to area, or give the coordinates the source states",
     )
     problems.add(
@@ -242,7 +242,7 @@ def assemble(
             "geo_precision": geo_precision,
             "geo_precision_code": _series(mapped.geo_precision_code),
             "precision_level": _series(mapped.precision_level),
-            "area_code": stripped(texts["area_code"]),
+            "src_area_code": stripped(texts["src_area_code"]),
             "source": texts["source"],
             "source_url": url,
             "notes": texts["notes"],

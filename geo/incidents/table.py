@@ -21,7 +21,7 @@ Columns are found by name, ignoring case; the first match wins.
 - Text: ``event_type``, ``sub_event_type``, ``actor1`` (or ``actor``/
   ``side_a``), ``actor2`` (or ``side_b``), ``location``, ``src_admin1`` ←
   ``admin1``/``governorate``/``province``, ``src_admin2`` ← ``admin2``/
-  ``district``, ``src_admin3`` ← ``admin3``/``subdistrict``, ``area_code`` ←
+  ``district``, ``src_admin3`` ← ``admin3``/``subdistrict``, ``src_area_code`` ←
   ``area_code``/``pcode`` (see below), ``source``,
   ``source_url`` (or ``url``), ``notes`` (or ``description``).
 - ``fatalities`` (or ``deaths``/``killed``/``best``), ``fatalities_low``
@@ -65,7 +65,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "src_admin1": ("admin1", "governorate", "province", "src_admin1"),
     "src_admin2": ("admin2", "district", "src_admin2"),
     "src_admin3": ("admin3", "subdistrict", "sub_district", "src_admin3"),
-    "area_code": ("area_code", "pcode"),
+    "src_area_code": ("area_code", "pcode", "src_area_code"),
     "source": ("source",),
     "source_url": ("source_url", "url"),
     "notes": ("notes", "description"),
@@ -197,7 +197,7 @@ def to_mapped(
         date_end = _period_end(date, implied)
 
     geo_col = find_column(columns, ("geo_precision", "precision"))
-    area_col = find_column(columns, ALIASES["area_code"])
+    area_col = find_column(columns, ALIASES["src_area_code"])
     default = pd.Series(np.full(n, "exact", dtype=object))
     if area_col is not None:  # rows placed by their area code alone default to ``area``
         only_area = (stripped(frame[area_col]) != "") & (stripped(frame[lat_name]) == "")
