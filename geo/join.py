@@ -28,8 +28,8 @@ are still placed, and ``coarse_adm1``/``_adm2``/``_adm3`` mark them so that
 aggregates at that level can include or exclude them.
 
 Events placed at an area's representative point (:mod:`geo.place`) whose area
-reaches beyond a zone carry ``area_exceeds_<zone key>`` in ``quality_flags``; their
-zone flag (``in_hamrin_area`` …) is then False wherever the point falls.
+reaches beyond a zone carry ``area_exceeds_<zone key>`` in ``quality_flags``;
+their zone flag (``in_hamrin_area`` …) is then False wherever the point falls.
 
 Distances
 ---------
@@ -425,6 +425,46 @@ def _coarse_flags(events: pd.DataFrame) -> np.ndarray:
     return table[pd.Categorical(levels, categories=list(COARSE)).codes]
 
 
+def _check_inputs(events: gpd.GeoDataFrame, *, tolerance_m: float) -> None:
+    """Raise when the tolerance is negative or the events lack the columns the join needs."""
+    if not tolerance_m >= 0:
+        raise ValidationError(
+            f"tolerance_m must be zero or more, got {tolerance_m}",
+            hint="pass a distance in metres such as 1000",
+        )
+    missing = [c for c in ("event_id", "precision_level") if c not in events.columns]
+    if missing:
+        raise ValidationError(
+            f"events table lacks column(s) {', '.join(missing)}",
+            hint="load events through geo.incidents, which returns the canonical columns",
+        )
+
+
+def _zone_flags(
+    layers: ProjectLayers, lon: np.ndarray, lat: np.ndarray, quality_flags: pd.Series | None
+) -> dict[str, np.ndarray]:
+    """Return, per zone flag column, whether each point lies in that zone.
+
+    An event placed at an area's point whose area reaches beyond a zone
+    (``area_exceeds_<zone key>`` in ``quality_flags``, set by :mod:`geo.place`) is not in it.
+    """
+    zones = {
+        "in_disputed_unami": layers.disputed_unami,
+        "in_disputed_wide": layers.disputed_wide,
+        "in_krg_area": layers.krg_area,
+        "in_hamrin_area": layers.hamrin_area,
+    }
+    flags = {}
+    for name, frame in zones.items():
+        geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
+        flags[name] = inside(geom, lon, lat)
+        if quality_flags is not None and geom is not None:
+            marker = f"area_exceeds_{frame['key'].iat[0]}"
+            exceeds = quality_flags.astype(str).str.contains(marker, regex=False).to_numpy()
+            flags[name] = flags[name] & ~exceeds
+    return flags
+
+
 def join_events(
     events: gpd.GeoDataFrame,
     layers: ProjectLayers,
@@ -452,17 +492,7 @@ def join_events(
         The events, same rows in the same order, with :data:`geo.types.JOIN_COLUMNS`
         added (replaced if present), and the join report.
     """
-    if not tolerance_m >= 0:
-        raise ValidationError(
-            f"tolerance_m must be zero or more, got {tolerance_m}",
-            hint="pass a distance in metres such as 1000",
-        )
-    missing = [c for c in ("event_id", "precision_level") if c not in events.columns]
-    if missing:
-        raise ValidationError(
-            f"events table lacks column(s) {', '.join(missing)}",
-            hint="load events through geo.incidents, which returns the canonical columns",
-        )
+    _check_inputs(events, tolerance_m=tolerance_m)
     b = layers.boundaries
     joined_level = "subdistrict" if b.subdistricts is not None else "district"
     index = PolygonIndex(b.level(joined_level))
@@ -487,20 +517,7 @@ def join_events(
     for k in range(3):
         cols[f"coarse_adm{k + 1}"] = coarse[:, k]
 
-    zones = {
-        "in_disputed_unami": layers.disputed_unami,
-        "in_disputed_wide": layers.disputed_wide,
-        "in_krg_area": layers.krg_area,
-        "in_hamrin_area": layers.hamrin_area,
-    }
-    flags = events["quality_flags"].astype(str) if "quality_flags" in events.columns else None
-    for name, frame in zones.items():
-        geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
-        cols[name] = inside(geom, lon, lat)
-        if flags is not None and geom is not None:
-            # an event placed at an area's point is in a zone only if its area is (geo.place)
-            marker = f"area_exceeds_{frame['key'].iat[0]}"
-            cols[name] = cols[name] & ~flags.str.contains(marker, regex=False).to_numpy()
+    cols.update(_zone_flags(layers, lon, lat, events.get("quality_flags")))
 
     x, y = to_metric(lon, lat)
     notes: list[str] = []

@@ -124,6 +124,69 @@ def _swap_check(
     return lat, lon, np.zeros(lat.size, dtype=bool)
 
 
+def _coordinates(
+    mapped: Mapped, problems: Problems, *, fix_swapped: bool, by_area: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse latitude and longitude (rows with both empty are reported once).
+
+    Rows with both empty but an area code (``by_area``) are not reported: they are placed
+    later (:mod:`geo.place`). Returns latitude, longitude and which rows had them swapped back.
+    """
+    no_point = is_blank(mapped.latitude) & is_blank(mapped.longitude)
+    unplaced = no_point & ~by_area
+    problems.add(
+        np.flatnonzero(unplaced),
+        "latitude;longitude",
+        "",
+        "missing coordinates",
+        "latitude and longitude are empty; the event cannot be placed",
+    )
+    lat = parse_coordinate(mapped.latitude, "latitude", 90.0, problems, skip=no_point)
+    lon = parse_coordinate(mapped.longitude, "longitude", 180.0, problems, skip=no_point)
+    return _swap_check(lat, lon, problems, fix_swapped=fix_swapped)
+
+
+def _area_rows(
+    mapped: Mapped, area_code: pd.Series, geo_precision: pd.Series, problems: Problems
+) -> np.ndarray:
+    """Return the rows placed by their area code alone; reject those claiming a finer precision."""
+    no_point = is_blank(mapped.latitude) & is_blank(mapped.longitude)
+    by_area = no_point & (stripped(area_code) != "").to_numpy()
+    finer = np.flatnonzero(by_area & (geo_precision != "area").to_numpy() & geo_precision.notna())
+    problems.add(
+        finer,
+        "geo_precision",
+        geo_precision.iloc[finer].astype(str).to_numpy(dtype=object),
+        "bad geo_precision",
+        "a row placed by its area code alone is placed at area precision; set geo_precision "
+        "to area, or give the coordinates the source states",
+    )
+    return by_area
+
+
+def _check_date_order(mapped: Mapped, problems: Problems) -> None:
+    """Report rows whose end date comes before their start date."""
+    with np.errstate(invalid="ignore"):
+        backwards = np.flatnonzero(mapped.date_end < mapped.date)
+    problems.add(
+        backwards,
+        "date_end",
+        mapped.date_end[backwards].astype("datetime64[D]").astype(str),
+        "bad date",
+        "date_end is before the start date; swap or correct them",
+    )
+
+
+def _http_urls(source_url: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Return the source URLs with anything but http(s) emptied, and which rows were emptied."""
+    url = stripped(source_url)
+    unsafe = (url != "").to_numpy().copy()
+    if unsafe.any():
+        unsafe &= ~url.str.match(r"(?i)https?://\S+$").to_numpy()
+        url = url.where(~unsafe, "")
+    return url, unsafe
+
+
 def assemble(
     mapped: Mapped,
     *,
@@ -161,29 +224,9 @@ def assemble(
         for name in TEXT_COLUMNS
     }
 
-    no_point = is_blank(mapped.latitude) & is_blank(mapped.longitude)
-    by_area = no_point & (stripped(texts["src_area_code"]) != "").to_numpy()
-    unplaced = no_point & ~by_area
     geo_precision = _series(mapped.geo_precision)
-    finer = np.flatnonzero(by_area & (geo_precision != "area").to_numpy() & geo_precision.notna())
-    problems.add(
-        finer,
-        "geo_precision",
-        geo_precision.iloc[finer].astype(str).to_numpy(dtype=object),
-        "bad geo_precision",
-        "a row placed by its area code alone is placed at area precision; set geo_precision "
-        "to area, or give the coordinates the source states",
-    )
-    problems.add(
-        np.flatnonzero(unplaced),
-        "latitude;longitude",
-        "",
-        "missing coordinates",
-        "latitude and longitude are empty; the event cannot be placed",
-    )
-    lat = parse_coordinate(mapped.latitude, "latitude", 90.0, problems, skip=no_point)
-    lon = parse_coordinate(mapped.longitude, "longitude", 180.0, problems, skip=no_point)
-    lat, lon, fixed = _swap_check(lat, lon, problems, fix_swapped=fix_swapped)
+    by_area = _area_rows(mapped, texts["src_area_code"], geo_precision, problems)
+    lat, lon, fixed = _coordinates(mapped, problems, fix_swapped=fix_swapped, by_area=by_area)
 
     counts = {
         name: parse_count(mapped.counts[name], name, problems)
@@ -192,21 +235,8 @@ def assemble(
         for name in ("fatalities", "fatalities_low", "fatalities_high")
     }
 
-    with np.errstate(invalid="ignore"):
-        backwards = np.flatnonzero(mapped.date_end < mapped.date)
-    problems.add(
-        backwards,
-        "date_end",
-        mapped.date_end[backwards].astype("datetime64[D]").astype(str),
-        "bad date",
-        "date_end is before the start date; swap or correct them",
-    )
-
-    url = stripped(texts["source_url"])
-    unsafe = (url != "").to_numpy().copy()
-    if unsafe.any():
-        unsafe &= ~url.str.match(r"(?i)https?://\S+$").to_numpy()
-        url = url.where(~unsafe, "")
+    _check_date_order(mapped, problems)
+    url, unsafe = _http_urls(texts["source_url"])
 
     event_id = stripped(texts["event_id"])
     missing_id = np.flatnonzero((event_id == "").to_numpy())
