@@ -50,6 +50,7 @@ class RenderContext:
     tool_version: str = ""
     seam: pd.DataFrame | None = None
     measures: dict[str, pd.DataFrame] | None = None
+    licensed_rows: bool = False  # rows that may not be republished are embedded
     hotspots: HotspotResult | None = None
     banner: str = ""
 
@@ -122,6 +123,7 @@ def build_map(
             groups=areas.groups,
             body=[
                 panel.banner_html(source),
+                panel.licensed_banner_html(context.licensed_rows and not spec.aggregates_only),
                 panel.sample_banner_html(context.banner),
                 areas.hatch_defs,
                 info,
@@ -131,7 +133,10 @@ def build_map(
     return m
 
 
+ACLED_CITATION = panel.ACLED_CITATION
+
 __all__ = [
+    "ACLED_CITATION",
     "HOLLOW_NOTE",
     "IndexEntry",
     "Legend",
