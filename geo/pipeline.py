@@ -33,7 +33,7 @@ from geo.layers import project_layers
 from geo.paths import offline
 from geo.place import PlaceResult, place_events
 from geo.render.safe import script_json
-from geo.spec import Filters, MapSpec, load_specs
+from geo.spec import Filters, HotspotLevel, MapSpec, load_specs
 from geo.types import ROLES, ProjectLayers, Provenance
 from geo.write import write_text
 
@@ -327,7 +327,7 @@ def _hotspots(
     from geo import hotspots  # only maps with a [hotspots] section need it
 
     level = spec.hotspots.level
-    order = ("subdistrict", "district", "governorate")
+    order: tuple[HotspotLevel, ...] = ("subdistrict", "district", "governorate")
     if level in order:
         level = next(
             (lv for lv in order[order.index(level) :] if layers.boundaries.level(lv) is not None),
