@@ -14,7 +14,7 @@ from geo.errors import ValidationError
 from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
-from geo.place import place_events
+from geo.place import PlaceResult, place_events
 from geo.types import ProjectLayers
 
 if TYPE_CHECKING:  # aggregate is imported only by the stats command
@@ -32,7 +32,7 @@ def _joined(
     date_to: dt.date | None,
     roles: Sequence[str] = (),
     read_options: Mapping[str, Any] | None = None,
-) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any]]:
+) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any], PlaceResult]:
     loaded = load_incidents(
         list(inputs),
         format=fmt,

@@ -41,13 +41,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.types import ProjectLayers
+from geo.types import Level, ProjectLayers
 
 AREA_SEPARATOR = "&"
 #: Largest share of an area that may lie outside a zone for the area to count as inside it.
 OUTSIDE_TOLERANCE = 0.01
 UNPLACED_COLUMNS: tuple[str, ...] = ("event_id", "dataset", "source_row", "area_code", "reason")
-_ADMIN_ORDER: tuple[str, ...] = ("subdistrict", "district", "governorate")
+_ADMIN_ORDER: tuple[Level, ...] = ("subdistrict", "district", "governorate")
 
 
 @dataclass(frozen=True, eq=False)
