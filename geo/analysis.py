@@ -11,7 +11,8 @@ from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import resolve_boundaries
 from geo.incidents import load_incidents
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
+from geo.layers import project_layers, user_krg_line
+from geo.types import Provenance
 
 
 def _joined(
@@ -23,6 +24,7 @@ def _joined(
     date_from: dt.date | None,
     date_to: dt.date | None,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
 ):
     loaded = load_incidents(
         list(inputs),
@@ -34,12 +36,16 @@ def _joined(
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
+    line_sources: tuple[Provenance, ...] = ()
+    if krg_line is not None:
+        layers, line_prov = user_krg_line(layers, krg_line)
+        line_sources = (line_prov,)
     joined: JoinResult = join_events(loaded.events, layers)
     prov = provenance.build(
         inputs=loaded.datasets,
         filters=loaded.filters,
         boundaries=resolved.boundaries.source,
-        extra_sources=project_provenance(),
+        extra_sources=(*project_provenance(), *line_sources),
     )
     return loaded, resolved, layers, joined, prov
 
@@ -54,6 +60,7 @@ def join_file(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
 ) -> str:
     """Join incident files to every area and zone and write the table; return a summary."""
     export.check_events_path(out)  # fail before the work, not after it
@@ -65,6 +72,7 @@ def join_file(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        krg_line=krg_line,
     )
     path = export.write_events(joined.events, out, provenance=prov)
     return "\n".join(
@@ -89,6 +97,7 @@ def stats_file(
     include_coarse: bool = False,
     seam: bool = False,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary."""
     export.check_table_path(out)
@@ -100,6 +109,7 @@ def stats_file(
         date_from=None,
         date_to=None,
         roles=roles,
+        krg_line=krg_line,
     )
     if seam:
         table = aggregate.seam_stats(joined.events)

@@ -97,6 +97,14 @@ def build(
             "(operations against IS), clash, none.",
         ),
     ] = None,
+    krg_line: Annotated[
+        Path | None,
+        typer.Option(
+            "--krg-line",
+            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
+            "2019 administrative boundary of the Kurdistan Region (a proxy).",
+        ),
+    ] = None,
 ) -> None:
     """Build every map (or the named ones) and the index page."""
     from geo import pipeline
@@ -117,6 +125,7 @@ def build(
             aggregates_only=aggregates_only,
             maps_dir=maps_dir,
             roles=parse_roles(role),
+            krg_line=krg_line,
             progress=progress,
         )
     finally:
@@ -157,6 +166,14 @@ def join(
             "(operations against IS), clash, none.",
         ),
     ] = None,
+    krg_line: Annotated[
+        Path | None,
+        typer.Option(
+            "--krg-line",
+            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
+            "2019 administrative boundary of the Kurdistan Region (a proxy).",
+        ),
+    ] = None,
 ) -> None:
     """Place every event in its areas and zones, with distances; write a table."""
     from geo import analysis
@@ -171,6 +188,7 @@ def join(
         date_from=_date(date_from, "--from"),
         date_to=_date(date_to, "--to"),
         roles=parse_roles(role),
+        krg_line=krg_line,
     )
     _echo(report)
 
@@ -209,6 +227,14 @@ def stats(
             "(operations against IS), clash, none.",
         ),
     ] = None,
+    krg_line: Annotated[
+        Path | None,
+        typer.Option(
+            "--krg-line",
+            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
+            "2019 administrative boundary of the Kurdistan Region (a proxy).",
+        ),
+    ] = None,
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics)."""
     from geo import analysis
@@ -226,6 +252,7 @@ def stats(
             include_coarse=include_coarse,
             seam=seam,
             roles=parse_roles(role),
+            krg_line=krg_line,
         )
     )
 

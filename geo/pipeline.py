@@ -26,11 +26,11 @@ from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
+from geo.layers import project_layers, user_krg_line
 from geo.paths import offline
 from geo.render.safe import script_json
 from geo.spec import Filters, MapSpec, load_specs
-from geo.types import ROLES, ProjectLayers
+from geo.types import ROLES, ProjectLayers, Provenance
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
@@ -168,6 +168,7 @@ def build(
     aggregates_only: bool = False,
     maps_dir: Path | str | None = None,
     roles: Sequence[str] = (),
+    krg_line: Path | str | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the named maps (all shipped specs by default) and the index page.
@@ -197,6 +198,9 @@ def build(
     roles
         Keep only events with these roles (``is_attack``, ``against_is``,
         ``clash``, ``none``), on top of each spec's filters.
+    krg_line
+        A GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the
+        2019 administrative boundary (:func:`geo.layers.user_krg_line`).
     progress
         Called with a short message at each step.
 
@@ -212,6 +216,10 @@ def build(
     say("boundaries")
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
+    line_sources: tuple[Provenance, ...] = ()
+    if krg_line is not None:
+        layers, line_prov = user_krg_line(layers, krg_line)
+        line_sources = (line_prov,)
 
     say("incidents")
     loaded = load_incidents(list(incidents), format=incident_format) if incidents else load_sample()
@@ -245,11 +253,13 @@ def build(
         date_to,
         aggregates_only,
         *roles,
+        *(p.version for p in line_sources),
     )
     sources = (
         resolved.boundaries.source,
         *(d.provenance() for d in loaded.datasets),
         *project_provenance(),
+        *line_sources,
     )
     outputs: list[MapOutput] = []
     entries: list[render.IndexEntry] = []

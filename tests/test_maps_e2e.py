@@ -27,7 +27,7 @@ EXPECTED_LAYERS = {
         "Events per governorate",
         "Disputed territories, UNAMI 2009",
         "Disputed territories, Article 140 committee (wider list)",
-        "KRG line",
+        "Kurdistan Region boundary, 2019 administrative (proxy)",
         "Hamrin ridge (approximate)",
         "Places (gazetteer)",
         "Events",
@@ -36,7 +36,7 @@ EXPECTED_LAYERS = {
         "Events per sub-district",
         "Districts",
         "Disputed territories, UNAMI 2009",
-        "KRG line",
+        "Kurdistan Region boundary, 2019 administrative (proxy)",
         "Hamrin focus area",
         "Hamrin ridge (approximate)",
         "Distance rings around the ridge",
@@ -45,8 +45,17 @@ EXPECTED_LAYERS = {
         "Event heat",
         "Events",
     ],
-    "timeline": ["Disputed territories, UNAMI 2009", "KRG line", "Events"],
-    "seam": ["KRG-administered area", "KRG line", "Disputed territories, UNAMI 2009", "Events"],
+    "timeline": [
+        "Disputed territories, UNAMI 2009",
+        "Kurdistan Region boundary, 2019 administrative (proxy)",
+        "Events",
+    ],
+    "seam": [
+        "KRG-administered area",
+        "Kurdistan Region boundary, 2019 administrative (proxy)",
+        "Disputed territories, UNAMI 2009",
+        "Events",
+    ],
 }
 EXPECTED_LEGENDS = {
     "iraq-overview": ["Events per district", "Disputed territories (UNAMI 2009)"],
