@@ -30,7 +30,8 @@ EXPECTED_LAYERS = {
         "Kurdistan Region boundary, 2019 administrative (proxy)",
         "Hamrin ridge (approximate)",
         "Places (gazetteer)",
-        "Events",
+        "IS attacks",
+        "Operations against IS",
     ],
     "diyala-hamrin": [
         "Events per sub-district",
@@ -43,25 +44,28 @@ EXPECTED_LAYERS = {
         "Hamrin dam",
         "Places (gazetteer)",
         "Event heat",
-        "Events",
+        "IS attacks",
+        "Operations against IS",
     ],
     "timeline": [
         "Disputed territories, UNAMI 2009",
         "Kurdistan Region boundary, 2019 administrative (proxy)",
-        "Events",
+        "IS attacks",
+        "Operations against IS",
     ],
     "seam": [
         "KRG-administered area",
         "Kurdistan Region boundary, 2019 administrative (proxy)",
         "Disputed territories, UNAMI 2009",
-        "Events",
+        "IS attacks",
+        "Operations against IS",
     ],
 }
 EXPECTED_LEGENDS = {
-    "iraq-overview": ["Events per district", "Disputed territories (UNAMI 2009)"],
-    "diyala-hamrin": ["Events per sub-district", "Hamrin", "Events by type"],
-    "timeline": ["Events by type"],
-    "seam": ["Events by distance to the KRG line"],
+    "iraq-overview": ["Events per district", "Disputed territories (UNAMI 2009)", "Events by role"],
+    "diyala-hamrin": ["Events per sub-district", "Hamrin", "Events by type", "Events by role"],
+    "timeline": ["Events by type", "Events by role"],
+    "seam": ["Events by distance to the KRG line", "Events by role"],
 }
 
 

@@ -35,12 +35,14 @@ from folium.elements import JSCSSMixin
 from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
 
+from geo.incidents.filters import is_rule_for
 from geo.render import safe
 from geo.render.html import RawHtml, static
-from geo.render.legend import Legend, LegendItem
+from geo.render.legend import Legend, LegendItem, Swatch
 from geo.render.seam import BAND_COLORS, INSIDE_COLOR, SeamChart, seam_bands
 from geo.render.timeslider import TimeSlider, Unit, period_starts
 from geo.spec import MapSpec
+from geo.types import ROLES
 
 Mode = Literal["full", "compact", "aggregate"]
 
@@ -93,6 +95,30 @@ PRECISION_COLORS: dict[str, str] = {"exact": "#0072B2", "near": "#56B4E9", "area
 #: Grid count classes: 1–9, 10–99, 100–999, 1,000–9,999, 10,000 or more.
 GRID_COLORS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 
+#: Role layers in drawing and legend order; ``unknown`` is for tables without a role.
+ROLE_KEYS: tuple[str, ...] = (*ROLES, "unknown")
+#: Each role's layer name in the layer control.
+ROLE_LAYERS: dict[str, str] = {
+    "is_attack": "IS attacks",
+    "against_is": "Operations against IS",
+    "clash": "Clashes involving IS",
+    "none": "Other events (IS not involved)",
+    "unknown": "Events (role not recorded)",
+}
+#: Each role's marker shape (shape, not colour alone, tells the roles apart).
+ROLE_SHAPES: dict[str, Swatch] = {
+    "is_attack": "triangle",
+    "against_is": "square",
+    "clash": "diamond",
+    "none": "circle",
+    "unknown": "circle",
+}
+ROLE_NOTE = (
+    "Shape gives the role: triangle = IS attack (IS the perpetrator), square = operation "
+    "against IS (IS the target), diamond = clash (the data does not say who started it); "
+    "colour gives the class above. Each role is its own layer."
+)
+
 _EPOCH = np.datetime64("1970-01-01", "D")
 _DTYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "i4": "<i4"}
 
@@ -105,6 +131,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "src": ("dataset", "source"),
     "fat": ("fatalities", "fatalities_low", "fatalities_high"),
     "url": ("source_url",),
+    "head": ("headline",),
 }
 
 
@@ -262,6 +289,45 @@ def sort_events(events: pd.DataFrame) -> pd.DataFrame:
     return events.sort_values(keys, kind="stable").reset_index(drop=True) if keys else events
 
 
+def role_codes(events: pd.DataFrame) -> np.ndarray:
+    """Return each event's index into :data:`ROLE_KEYS` (``unknown`` without a role)."""
+    values = _strings(events.get("role"), len(events))
+    lookup = {key: k for k, key in enumerate(ROLE_KEYS)}
+    return values.map(lookup).fillna(len(ROLE_KEYS) - 1).to_numpy(dtype=np.int64)
+
+
+def _headline(role: str, actor1: str, actor2: str, kind: str) -> str:
+    """Return who did what to whom, in words, for one event."""
+    is1, is2 = bool(is_rule_for(actor1)), bool(is_rule_for(actor2))
+    other = actor2 if is1 and not is2 else actor1 if is2 and not is1 else ""
+    if not (is1 or is2):  # a stated role without an actor naming IS
+        other = actor2 if role == "is_attack" else actor1
+    if role == "is_attack":
+        return f"IS attack on {other}" if other else "IS attack"
+    if role == "against_is":
+        return f"Operation by {other} against IS" if other else "Operation against IS"
+    if role == "clash":
+        return f"Clash between IS and {other}" if other else "Clash involving IS"
+    return kind
+
+
+def headlines(events: pd.DataFrame) -> pd.Series:
+    """Return each event's headline ("IS attack on …", "Operation by … against IS" …).
+
+    Computed once per distinct (role, actor1, actor2, event type); shown as text only.
+    """
+    n = len(events)
+    parts = pd.DataFrame(
+        {
+            c: _strings(events.get(c), n).to_numpy()
+            for c in ("role", "actor1", "actor2", "event_type")
+        }
+    )
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(parts))
+    texts = [_headline(*(str(v).strip() for v in u)) for u in uniques]
+    return pd.Series(np.asarray(texts, dtype=object)[codes] if n else [], dtype=object)
+
+
 def encode_events(
     events: pd.DataFrame, *, mode: Mode, classes: np.ndarray, unit: Unit = "none"
 ) -> dict[str, Any]:
@@ -301,7 +367,10 @@ def encode_events(
     rows = pd.to_numeric(
         pd.Series(events.get("source_row", 0), index=events.index), errors="coerce"
     )
+    events = events.assign(headline=headlines(events).to_numpy()) if n else events
+    roles = role_codes(events)
     cols: dict[str, dict[str, str]] = {
+        "role": _pack(roles),
         "x": _pack(lon, signed=True),
         "y": _pack(lat, signed=True),
         "day": _pack(days - day0),
@@ -331,12 +400,18 @@ def encode_events(
         "cols": cols,
         "dicts": dicts,
         "text": text,
-        "periods": _periods(days, unit, cells=None) if unit != "none" and n else None,
+        "periods": _periods(days, unit, cells=None, roles=roles) if unit != "none" and n else None,
     }
 
 
-def _periods(days: np.ndarray, unit: Unit, *, cells: np.ndarray | None) -> dict[str, Any]:
-    """Describe the periods present: start days, labels, counts (and per-cell counts)."""
+def _periods(
+    days: np.ndarray,
+    unit: Unit,
+    *,
+    cells: np.ndarray | None,
+    roles: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Describe the periods present: start days, labels, counts (per role, per cell)."""
     starts, labels, index = period_starts(days, unit)
     out: dict[str, Any] = {
         "unit": unit,
@@ -344,6 +419,10 @@ def _periods(days: np.ndarray, unit: Unit, *, cells: np.ndarray | None) -> dict[
         "labels": labels,
         "counts": np.bincount(index, minlength=len(starts)).astype(int).tolist(),
     }
+    if roles is not None:  # one series per role: counts[period][role], roles as ROLE_KEYS
+        per = np.zeros((len(starts), len(ROLE_KEYS)), dtype=np.int64)
+        np.add.at(per, (index, roles), 1)
+        out["roleCounts"] = per.tolist()
     if cells is not None:  # sparse per-period cell counts for the aggregate grid
         pairs, counts = np.unique(np.stack([index, cells]), axis=1, return_counts=True)
         offsets = np.searchsorted(pairs[0], np.arange(len(starts) + 1))
@@ -469,7 +548,7 @@ class EventLayer(JSCSSMixin, folium.map.Layer):
     def __init__(
         self,
         data: EventData,
-        key: Literal["events", "heat", "grid"],
+        key: str,
         *,
         name: str,
         show: bool = True,
@@ -542,7 +621,13 @@ def add_event_layers(
 
     for filename in ("events.js", "events.css"):
         add_static(m, filename)
-    blob: dict[str, Any] = {"points": None, "grid": None, "classes": []}
+    blob: dict[str, Any] = {
+        "points": None,
+        "grid": None,
+        "classes": [],
+        "roles": [{"key": k, "label": ROLE_LAYERS[k], "shape": ROLE_SHAPES[k]} for k in ROLE_KEYS],
+    }
+    present: list[str] = []
     if mode != "aggregate" and (want_points or want_heat):
         codes, legend = classify(frame, spec)
         blob["points"] = encode_events(frame, mode=mode, classes=codes, unit=unit)  # type: ignore[arg-type]
@@ -553,6 +638,9 @@ def add_event_layers(
             too_many = spec.events.mode == "cluster" and len(frame) > CLUSTER_MAX
             note = _join(MODE_NOTES[mode], CLUSTER_NOTE if too_many else "", missing_note)  # type: ignore[index]
             legends.append(Legend(legend.title, items, note=note))
+            per_role = np.bincount(role_codes(frame), minlength=len(ROLE_KEYS))
+            present = [k for k, c in zip(ROLE_KEYS, per_role, strict=True) if c]
+            legends.append(role_legend(per_role))
     if want_grid or (mode == "aggregate" and want_heat):
         blob["grid"] = encode_grid(frame, unit=unit)
         if want_grid:
@@ -573,6 +661,7 @@ def add_event_layers(
         "grid": bool(want_grid),
         "gridColors": list(GRID_COLORS),
         "notesOmitted": mode == "compact",
+        "roles": present,
     }
     data = EventData(blob, options)
     data.add_to(m)
@@ -586,7 +675,8 @@ def add_event_layers(
             if draw == "cluster"
             else (None, None)
         )
-        EventLayer(data, "events", name="Events", js=js, css=css).add_to(m)
+        for key in present:  # one layer per role: IS attacks, operations against IS …
+            EventLayer(data, f"events:{key}", name=ROLE_LAYERS[key], js=js, css=css).add_to(m)
     if any(part and part["periods"] for part in (blob["points"], blob["grid"])):
         for filename in TimeSlider.static:
             add_static(m, filename)
@@ -597,6 +687,16 @@ def add_event_layers(
         chart = SeamChart(frame, seam=seam, bands_km=spec.events.distance_bands_km)
         chart.add_to(m)
     return legends
+
+
+def role_legend(per_role: np.ndarray) -> Legend:
+    """Return the legend of the role layers: one shape per role, with counts."""
+    items = tuple(
+        LegendItem(label=ROLE_LAYERS[k], color="#333333", shape=ROLE_SHAPES[k], count=int(c))
+        for k, c in zip(ROLE_KEYS, per_role, strict=True)
+        if c
+    )
+    return Legend(title="Events by role", items=items, note=ROLE_NOTE)
 
 
 def _hollow_item(frame: pd.DataFrame) -> LegendItem | None:

@@ -166,7 +166,34 @@ def _seam_table(seam: pd.DataFrame) -> str:
     )
     return (
         f'<table class="geo-seam-stats"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>{note}"
+        f"<tbody>{''.join(rows)}</tbody></table>{note}{_role_table(seam)}"
+    )
+
+
+#: Per-role columns of the seam statistics, and their headings in the box.
+_ROLE_COLUMNS = (
+    ("events_is_attack", "IS attacks"),
+    ("events_against_is", "Operations against IS"),
+    ("events_clash", "Clashes"),
+)
+
+
+def _role_table(seam: pd.DataFrame) -> str:
+    """Return the events within each band (both sides) per role, when the table has roles."""
+    columns = [(c, label) for c, label in _ROLE_COLUMNS if c in seam.columns]
+    both = seam[seam["side"] == "both"]
+    if not columns or both.empty:
+        return ""
+    head = "<th>Within</th>" + "".join(f"<th>{safe.text(label)}</th>" for _, label in columns)
+    rows = [
+        f"<tr><td>{safe.text(_km(float(r['band_km'])))} km</td>"
+        + "".join(f"<td>{int(r[c]):,}</td>" for c, _ in columns)
+        + "</tr>"
+        for _, r in both.sort_values("band_km").iterrows()
+    ]
+    return (
+        '<table class="geo-seam-stats geo-seam-roles"><thead><tr>'
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
