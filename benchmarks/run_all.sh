@@ -51,6 +51,7 @@ run join "$PYTHON" benchmarks/bench_join.py --sizes "$SIZES" --out "$WORK/join.m
 for n in ${SIZES//,/ }; do
   run "load-$n" "$PYTHON" benchmarks/bench_load.py --n "$n" --out "$WORK/load-$n.md"
 done
+run hotspots "$PYTHON" benchmarks/bench_hotspots.py --out "$WORK/hotspots.md"
 run evaluation "$PYTHON" benchmarks/evaluation/schematic_agreement.py --out "$WORK/evaluation.md"
 
 commas() { echo "$1" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
@@ -105,6 +106,7 @@ EOF
   section "Event layers against folium" "$WORK/render.md"
   section "Join" "$WORK/join.md"
   for n in ${SIZES//,/ }; do section "Incident loading, $(commas "$n") rows" "$WORK/load-$n.md"; done
+  section "Hot spots" "$WORK/hotspots.md"
   section "Schematic boundaries against COD-AB" "$WORK/evaluation.md"
 } >"$WORK/BENCHMARKS.md"
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pooch
 import requests
-import rich.progress
 
 from geo.errors import ChecksumError, DownloadError
 from geo.write import sha256_file
@@ -25,6 +24,8 @@ class RichBar:
     """Adapt a rich progress bar to the interface pooch drives (total, update, reset, close)."""
 
     def __init__(self, label: str) -> None:
+        import rich.progress  # only when a bar is drawn: rich costs a short command's import time
+
         self._progress = rich.progress.Progress(
             *rich.progress.Progress.get_default_columns(), rich.progress.DownloadColumn()
         )

@@ -21,13 +21,14 @@ import pandas as pd
 import shapely
 
 from geo import paths
-from geo.boundaries.catalog import DISPLAY_CRS, METRIC_CRS, load_catalog
+from geo.boundaries.catalog import load_catalog
 from geo.boundaries.definitions import (
     Definition,
     disputed_data,
     hamrin_data,
 )
 from geo.boundaries.read import read_layer_file
+from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError, CatalogError
 from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
 
@@ -79,7 +80,9 @@ def _select(
 ) -> gpd.GeoDataFrame:
     """Return the rows of ``layer`` for one listed area: by code, else by name; note failures."""
     if layer is None:
-        return gpd.GeoDataFrame(columns=["code", "geometry"], geometry="geometry", crs=DISPLAY_CRS)
+        return gpd.GeoDataFrame(
+            columns=["code", "geometry"], geometry="geometry", crs=GEOGRAPHIC_CRS
+        )
     hits = layer[layer["code"] == code]
     if not hits.empty:
         return hits
@@ -108,11 +111,11 @@ def _select(
 
 
 def _km2(geom: shapely.Geometry) -> float:
-    return float(gpd.GeoSeries([geom], crs=DISPLAY_CRS).to_crs(METRIC_CRS).area.iat[0]) / 1e6
+    return float(gpd.GeoSeries([geom], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).area.iat[0]) / 1e6
 
 
 def _km(geom: shapely.Geometry) -> float:
-    return float(gpd.GeoSeries([geom], crs=DISPLAY_CRS).to_crs(METRIC_CRS).length.iat[0]) / 1e3
+    return float(gpd.GeoSeries([geom], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).length.iat[0]) / 1e3
 
 
 def _licence(key: str, b: Boundaries | None = None) -> str:
@@ -141,7 +144,9 @@ def _zone(
         "notes": " | ".join(notes),
         "geometry": geom,
     }
-    return gpd.GeoDataFrame([row], columns=list(ZONE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+    return gpd.GeoDataFrame(
+        [row], columns=list(ZONE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
+    )
 
 
 # --------------------------------------------------------------------------- zones
@@ -295,7 +300,7 @@ KRG_LINE_CAVEAT = (
 
 def _outline_line(area: shapely.Geometry, b: Boundaries, buffer_m: float) -> shapely.Geometry:
     """Return ``area``'s outline without the international border, in EPSG:32638."""
-    metric = gpd.GeoSeries([area, b.country.union_all()], crs=DISPLAY_CRS).to_crs(METRIC_CRS)
+    metric = gpd.GeoSeries([area, b.country.union_all()], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS)
     line = metric.iat[0].boundary.difference(metric.iat[1].boundary.buffer(buffer_m))
     return shapely.line_merge(line) if isinstance(line, shapely.MultiLineString) else line
 
@@ -322,7 +327,7 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     area, _ = _krg_parts(b, notes, [])
     spec = disputed_data().krg
     line = _outline_line(area, b, spec.border_buffer_m)
-    geom = gpd.GeoSeries([line], crs=METRIC_CRS).to_crs(DISPLAY_CRS).iat[0]
+    geom = gpd.GeoSeries([line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
     notes.append(
         f"the KRG area's outline without the international border (everything within "
         f"{spec.border_buffer_m:g} m of the country outline removed)"
@@ -337,7 +342,9 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
         "notes": " | ".join(notes),
         "geometry": geom,
     }
-    return gpd.GeoDataFrame([row], columns=list(LINE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+    return gpd.GeoDataFrame(
+        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
+    )
 
 
 def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayers, Provenance]:
@@ -396,7 +403,7 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
     if kinds <= polygons:
         buffer_m = disputed_data().krg.border_buffer_m
         metric_line = _outline_line(merged, layers.boundaries, buffer_m)
-        line = gpd.GeoSeries([metric_line], crs=METRIC_CRS).to_crs(DISPLAY_CRS).iat[0]
+        line = gpd.GeoSeries([metric_line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
         area_frame = _zone(
             "krg-area",
             f"KRG area from {file.name} (user-supplied)",
@@ -410,7 +417,7 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
         notes.append("the KRG area (which side of the line an event is on) is the file's polygon")
     else:
         line = shapely.line_merge(merged) if isinstance(merged, shapely.MultiLineString) else merged
-        metric_line = gpd.GeoSeries([line], crs=DISPLAY_CRS).to_crs(METRIC_CRS).iat[0]
+        metric_line = gpd.GeoSeries([line], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).iat[0]
         notes.append(
             "the side of the line (in_krg_area) still comes from the 2019 administrative "
             "KRG area; give a polygon to set both"
@@ -425,7 +432,7 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
         "geometry": line,
     }
     frame = gpd.GeoDataFrame(
-        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS
+        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
     )
     kept = tuple(n for n in layers.notes if not n.startswith(("krg-line:", "krg-area:")))
     changed = dataclasses.replace(
@@ -472,7 +479,9 @@ def hamrin_ridge() -> gpd.GeoDataFrame:
         "notes": f"APPROXIMATE. {data.ridge_method} Vertices: {vertices}",
         "geometry": line,
     }
-    return gpd.GeoDataFrame([row], columns=list(LINE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+    return gpd.GeoDataFrame(
+        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
+    )
 
 
 def hamrin_dam() -> gpd.GeoDataFrame:
@@ -487,7 +496,7 @@ def hamrin_dam() -> gpd.GeoDataFrame:
         "geometry": shapely.Point(dam["lon"], dam["lat"]),
     }
     return gpd.GeoDataFrame(
-        [row], columns=list(POINT_COLUMNS), geometry="geometry", crs=DISPLAY_CRS
+        [row], columns=list(POINT_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
     )
 
 
@@ -540,7 +549,7 @@ def hamrin_area(b: Boundaries) -> gpd.GeoDataFrame:
     ridge = hamrin_ridge().to_crs(METRIC_CRS).geometry.iat[0]
     country = b.country.to_crs(METRIC_CRS).union_all()
     geom = ridge.buffer(data.fallback_buffer_km * 1000).intersection(country)
-    geom = gpd.GeoSeries([geom], crs=METRIC_CRS).to_crs(DISPLAY_CRS).iat[0]
+    geom = gpd.GeoSeries([geom], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
     notes.append(
         f"approximate: {b.source.key} has no sub-districts, so the area is the approximate "
         f"ridge buffered by {data.fallback_buffer_km:g} km and clipped to the country, "
@@ -636,7 +645,7 @@ def places(*, path: Path | str | None = None) -> gpd.GeoDataFrame:
     if "notes" not in located.columns:
         located["notes"] = ""
     return gpd.GeoDataFrame(
-        located, geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=DISPLAY_CRS
+        located, geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=GEOGRAPHIC_CRS
     )
 
 

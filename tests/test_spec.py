@@ -13,8 +13,8 @@ SHIPPED = sorted(p.stem for p in specs_dir().glob("*.toml"))
 BASE = {"title": "T", "description": "D", "layers": ["governorates", "events"]}
 
 
-def test_four_maps_are_shipped():
-    assert SHIPPED == ["diyala-hamrin", "iraq-overview", "seam", "timeline"]
+def test_five_maps_are_shipped():
+    assert SHIPPED == ["diyala-hamrin", "hotspots", "iraq-overview", "seam", "timeline"]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -38,6 +38,17 @@ def test_specs_cover_the_issue():
     assert hamrin.rings_km == (10.0, 25.0)
     assert specs["timeline"].time in {"week", "month"}
     assert specs["seam"].seam_chart and specs["seam"].events.color_by == "distance_band"
+    hot = specs["hotspots"]
+    assert hot.hotspots is not None and hot.hotspots.level == "subdistrict"
+    assert hot.hotspots.period == "quarter"
+    assert {"unami-2009", "article-140-wide", "krg-line"} <= set(hot.layers)
+
+
+def test_hotspots_section():
+    spec = parse_spec({**BASE, "hotspots": {"level": "hex"}}, name="x")
+    assert spec.hotspots is not None
+    assert (spec.hotspots.level, spec.hotspots.period) == ("hex", None)
+    assert parse_spec(dict(BASE), name="x").hotspots is None
 
 
 def test_defaults():
@@ -62,6 +73,9 @@ def test_defaults():
         ({**BASE, "choropleth": {"k": True}}, "should be an integer"),
         ({**BASE, "choropleth": {"measure": "deaths"}}, "choropleth.measure = 'deaths'"),
         ({**BASE, "time": "day"}, "time = 'day'"),
+        ({**BASE, "hotspots": {"level": "village"}}, "hotspots.level = 'village'"),
+        ({**BASE, "hotspots": {"period": "week"}}, "hotspots.period = 'week'"),
+        ({**BASE, "hotspots": {"k": 3}}, "unknown key hotspots.'k'"),
         ({**BASE, "basemaps": ["satellite"]}, "'satellite'"),
         ({**BASE, "rings_km": [10, -5]}, "rings_km must be positive"),
         ({**BASE, "view": {"bounds": [36, 44, 34, 46]}}, "view.bounds"),
