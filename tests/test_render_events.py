@@ -399,7 +399,8 @@ def test_seam_box_reads_per_role():
 
     frame = pd.DataFrame(
         {
-            "dist_krg_line_km": [5.0, 20.0, -3.0, 8.0],
+            "dist_krg_line_km": [5.0, 20.0, 3.0, 8.0],
+            "in_krg_area": [False, False, True, False],
             "coarse_adm3": [False] * 4,
             "fatalities": [1, 0, 2, 0],
             "role": ["is_attack", "against_is", "clash", "against_is"],
@@ -412,5 +413,5 @@ def test_seam_box_reads_per_role():
         1,
         1,
     )
-    html = chart_html(frame["dist_krg_line_km"], bands_km=(10, 25, 50), seam=seam)
+    html = chart_html(frame, bands_km=(10, 25, 50), seam=seam)
     assert "geo-seam-roles" in html and "Operations against IS" in html
