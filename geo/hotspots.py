@@ -43,7 +43,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -438,6 +438,88 @@ def _hex_units(
     return units, pos, point & (pos >= 0), notes, rule, res
 
 
+def _units_and_weights(
+    events: gpd.GeoDataFrame,
+    layers: ProjectLayers,
+    *,
+    by: Unit,
+    hex_resolution: int | None,
+    method: dict[str, str],
+) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, list[str], Any, str]:
+    """Return the units, each event's unit and whether it has one, notes, weights and level.
+
+    The units and weights chosen are described in ``method`` (``units``, ``weights``).
+    """
+    if by == "hex":
+        units, pos, keep, notes, rule, res = _hex_units(events, layers, hex_resolution)
+        w, band = hex_weights(units)
+        level = f"hex-r{res}"
+        method["units"] = rule
+        method["weights"] = f"binary distance band of {band / 1000:.1f} km (the six touching cells)"
+    else:
+        units, pos, keep, notes = _admin_units(events, layers, by)
+        w = queen_weights(units)
+        level = by
+        method["units"] = f"every {_LEVEL_WORD[by]} of the boundaries ({len(units)})"
+        method["weights"] = "binary queen contiguity (libpysal Queen)"
+    return units, pos, keep, notes, w, level
+
+
+def _check_choices(by: str, period: str | None) -> None:
+    """Raise when the unit or the period is not one the hot spots know."""
+    if by not in UNITS:
+        raise ValidationError(
+            f"cannot find hot spots by {by!r}", hint=f"use one of {', '.join(UNITS)}"
+        )
+    if period is not None and period not in HOTSPOT_PERIODS:
+        raise ValidationError(
+            f"unknown hot-spot period {period!r}", hint=f"use one of {', '.join(HOTSPOT_PERIODS)}"
+        )
+
+
+def _space_time(
+    table: pd.DataFrame,
+    at: np.ndarray,
+    t_index: np.ndarray,
+    labels: list[str],
+    *,
+    w_star: Any,
+    island: np.ndarray,
+) -> pd.DataFrame:
+    """Add the space-time columns: Gi* per period, Mann-Kendall trends, emerging classes.
+
+    ``at`` and ``t_index`` give each event's unit and period; ``labels`` name the periods.
+    """
+    n = len(table)
+    cube = np.zeros((n, len(labels)))
+    np.add.at(cube, (at, t_index), 1.0)
+    zs = np.full(cube.shape, np.nan)
+    ps = np.full(cube.shape, np.nan)
+    for t in range(len(labels)):
+        zt, pt = gi_star(cube[:, t], w_star)
+        zs[:, t] = zt
+        ps[:, t] = fdr_adjust(pt, ~island)
+    zs[island] = np.nan
+    counts_mk = mann_kendall(cube)
+    gi_mk = mann_kendall(np.nan_to_num(zs, nan=0.0))
+    sig = np.isfinite(ps) & (ps < BIN_ALPHA)
+    table["periods"] = len(labels)
+    table["hot_periods"] = (sig & (zs > 0)).sum(axis=1)
+    table["cold_periods"] = (sig & (zs < 0)).sum(axis=1)
+    table["trend_s"] = counts_mk.s.astype(np.int64)
+    table["trend_z"], table["trend_p"] = counts_mk.z, counts_mk.p
+    table["gi_trend_s"] = gi_mk.s.astype(np.int64)
+    table["gi_trend_z"], table["gi_trend_p"] = gi_mk.z, gi_mk.p
+    table["emerging_class"] = [
+        NO_PATTERN
+        if island[i]
+        else emerging_class(zs[i], ps[i], trend_z=gi_mk.z[i], trend_p=gi_mk.p[i])
+        for i in range(n)
+    ]
+    per_period = pd.DataFrame(zs, columns=[f"gi_z_{label}" for label in labels])
+    return pd.concat([table, per_period], axis=1)
+
+
 def hotspots(
     events: gpd.GeoDataFrame,
     layers: ProjectLayers,
@@ -473,32 +555,16 @@ def hotspots(
         ``gi_trend_p`` (Gi* z), ``emerging_class`` and one ``gi_z_<period>``
         column per period. Rows sorted by ``area_code``.
     """
-    if by not in UNITS:
-        raise ValidationError(
-            f"cannot find hot spots by {by!r}", hint=f"use one of {', '.join(UNITS)}"
-        )
-    if period is not None and period not in HOTSPOT_PERIODS:
-        raise ValidationError(
-            f"unknown hot-spot period {period!r}", hint=f"use one of {', '.join(HOTSPOT_PERIODS)}"
-        )
+    _check_choices(by, period)
     method = {
         "statistic": "Getis-Ord Gi* (esda.G_Local, transform B, star, analytic z); p two-sided",
         "multiple_testing": "Benjamini-Hochberg FDR; hot/cold at 99/95/90% = adjusted p < "
         "0.01/0.05/0.10",
         "islands": "units without neighbours keep esda's z but are not tested (no neighbours)",
     }
-    if by == "hex":
-        units, pos, keep, notes, rule, res = _hex_units(events, layers, hex_resolution)
-        w, band = hex_weights(units)
-        level = f"hex-r{res}"
-        method["units"] = rule
-        method["weights"] = f"binary distance band of {band / 1000:.1f} km (the six touching cells)"
-    else:
-        units, pos, keep, notes = _admin_units(events, layers, by)
-        w = queen_weights(units)
-        level = by
-        method["units"] = f"every {_LEVEL_WORD[by]} of the boundaries ({len(units)})"
-        method["weights"] = "binary queen contiguity (libpysal Queen)"
+    units, pos, keep, notes, w, level = _units_and_weights(
+        events, layers, by=by, hex_resolution=hex_resolution, method=method
+    )
     n = len(units)
     neighbours = np.array([w.cardinalities[i] for i in range(n)], dtype=np.int64)
     island = neighbours == 0
@@ -534,33 +600,7 @@ def hotspots(
     labels: list[str] = []
     if period is not None and keep.any():
         t_index, labels = _period_labels(events["date"][keep], period)
-        cube = np.zeros((n, len(labels)))
-        np.add.at(cube, (at, t_index), 1.0)
-        zs = np.full(cube.shape, np.nan)
-        ps = np.full(cube.shape, np.nan)
-        for t in range(len(labels)):
-            zt, pt = gi_star(cube[:, t], w_star)
-            zs[:, t] = zt
-            ps[:, t] = fdr_adjust(pt, ~island)
-        zs[island] = np.nan
-        counts_mk = mann_kendall(cube)
-        gi_mk = mann_kendall(np.nan_to_num(zs, nan=0.0))
-        sig = np.isfinite(ps) & (ps < BIN_ALPHA)
-        table["periods"] = len(labels)
-        table["hot_periods"] = (sig & (zs > 0)).sum(axis=1)
-        table["cold_periods"] = (sig & (zs < 0)).sum(axis=1)
-        table["trend_s"] = counts_mk.s.astype(np.int64)
-        table["trend_z"], table["trend_p"] = counts_mk.z, counts_mk.p
-        table["gi_trend_s"] = gi_mk.s.astype(np.int64)
-        table["gi_trend_z"], table["gi_trend_p"] = gi_mk.z, gi_mk.p
-        table["emerging_class"] = [
-            NO_PATTERN
-            if island[i]
-            else emerging_class(zs[i], ps[i], trend_z=gi_mk.z[i], trend_p=gi_mk.p[i])
-            for i in range(n)
-        ]
-        per_period = pd.DataFrame(zs, columns=[f"gi_z_{label}" for label in labels])
-        table = pd.concat([table, per_period], axis=1)
+        table = _space_time(table, at, t_index, labels, w_star=w_star, island=island)
         method["space_time"] = (
             f"Gi* per {period} on its own (no temporal neighbours), FDR per {period}; a bin is "
             "hot/cold at adjusted p < 0.10; Mann-Kendall on counts (trend_*) and on Gi* z "

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import tomllib
 
 import pytest
+from fixtures import BAD_SPECS
 
 from geo.errors import SpecError
 from geo.spec import LAYER_NAMES, load_spec, load_specs, parse_spec, specs_dir
@@ -60,36 +61,18 @@ def test_defaults():
 
 
 @pytest.mark.parametrize(
-    ("data", "needle"),
+    ("text", "needles"),
     [
-        ({**BASE, "colour": "red"}, "unknown key 'colour'"),
-        ({**BASE, "filters": {"is_ony": True}}, "unknown key filters.'is_ony'"),
-        ({**BASE, "events": {"mode": "points", "size": 3}}, "unknown key events.'size'"),
-        ({**BASE, "layers": ["governorates", "rivers"]}, "'rivers', which does not exist"),
-        ({**BASE, "title": 3}, "key 'title' should be a string"),
-        ({**BASE, "seam_chart": "yes"}, "key 'seam_chart' should be true or false"),
-        ({**BASE, "filters": {"date_from": "2021-01-01"}}, "should be a date"),
-        ({**BASE, "choropleth": {"k": 12}}, "choropleth.k = 12"),
-        ({**BASE, "choropleth": {"k": True}}, "should be an integer"),
-        ({**BASE, "choropleth": {"measure": "deaths"}}, "choropleth.measure = 'deaths'"),
-        ({**BASE, "time": "day"}, "time = 'day'"),
-        ({**BASE, "hotspots": {"level": "village"}}, "hotspots.level = 'village'"),
-        ({**BASE, "hotspots": {"period": "week"}}, "hotspots.period = 'week'"),
-        ({**BASE, "hotspots": {"k": 3}}, "unknown key hotspots.'k'"),
-        ({**BASE, "basemaps": ["satellite"]}, "'satellite'"),
-        ({**BASE, "rings_km": [10, -5]}, "rings_km must be positive"),
-        ({**BASE, "view": {"bounds": [36, 44, 34, 46]}}, "view.bounds"),
-        ({"title": "T", "layers": []}, "missing required key 'description'"),
-        (
-            {**BASE, "filters": {"date_from": dt.date(2022, 1, 1), "date_to": dt.date(2021, 1, 1)}},
-            "is after",
-        ),
+        pytest.param(text, needles, id=name)
+        for name, text, needles in BAD_SPECS
+        if name != "not-toml"
     ],
 )
-def test_bad_specs_name_the_key(data, needle):
+def test_bad_specs_name_the_key(text, needles):
     with pytest.raises(SpecError) as err:
-        parse_spec(data, name="bad", source="bad.toml")
-    assert needle in str(err.value)
+        parse_spec(tomllib.loads(text), name="bad", source="bad.toml")
+    for needle in needles:
+        assert needle in str(err.value)
     assert str(err.value).startswith("bad.toml")
     assert "\n" not in err.value.one_line()
 

@@ -14,17 +14,18 @@ Strategy
     Counts in regular :data:`GRID_DEG`-degree cells and a heat layer built
     from them; the raw points are left out of the page.
 
-Each layer's data goes into the page once, as one JSON blob written by
-:func:`geo.render.safe.script_json`; ``static/events.js`` decodes it, draws
-the points on one canvas (or in leaflet.markercluster clusters, up to
-:data:`CLUSTER_MAX` events) and builds popups and tooltips with DOM text nodes,
-never ``innerHTML`` with data.
+The encoding lives in :mod:`geo.render.packing`, the colour classes in
+:mod:`geo.render.classes` and the grid counting in :mod:`geo.grid`; this
+module chooses the strategy and adds the layers. Each layer's data goes into
+the page once, as one JSON blob written by :func:`geo.render.safe.script_json`;
+``static/events.js`` decodes it, draws the points on one canvas (or in
+leaflet.markercluster clusters, up to :data:`CLUSTER_MAX` events) and builds
+popups and tooltips with DOM text nodes, never ``innerHTML`` with data.
 """
 
 from __future__ import annotations
 
-import base64
-from typing import Any, Literal
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -35,17 +36,16 @@ from folium.elements import JSCSSMixin
 from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
 
-from geo.constants import band_index
-from geo.incidents.filters import is_rule_for
+from geo.grid import GRID_DEG, Unit
 from geo.render import safe
+from geo.render.classes import GRID_COLORS, classify, grid_legend, hollow_item
 from geo.render.html import RawHtml, static
-from geo.render.legend import Legend, LegendItem, Swatch
-from geo.render.seam import BAND_COLORS, INSIDE_COLOR, SeamChart, seam_bands
-from geo.render.timeslider import TimeSlider, Unit, period_starts
+from geo.render.legend import Legend
+from geo.render.packing import Mode, encode_events, encode_grid, sort_events
+from geo.render.roles import ROLE_KEYS, ROLE_LAYERS, headlines, role_blob, role_codes, role_legend
+from geo.render.seam import SeamChart
+from geo.render.timeslider import TimeSlider
 from geo.spec import MapSpec
-from geo.types import ROLES
-
-Mode = Literal["full", "compact", "aggregate"]
 
 #: Up to this many events, every attribute (notes included) is embedded.
 FULL_MAX = 20_000
@@ -54,12 +54,6 @@ COMPACT_MAX = 300_000
 #: Above this many events, a spec asking for clusters gets canvas points instead:
 #: leaflet.markercluster builds one marker per event and takes seconds to open beyond it.
 CLUSTER_MAX = 20_000
-#: Coordinates are stored as integers of ``1 / COORD_SCALE`` degree (about 1 m).
-COORD_SCALE = 100_000
-#: Side of the aggregate grid cells, in degrees (about 11 km by 9 km in Iraq).
-GRID_DEG = 0.1
-#: Event types beyond this many (by count) share the "Other" colour.
-MAX_TYPES = 8
 
 CLUSTER_NOTE = (
     f"More than {CLUSTER_MAX:,} events: points are drawn one by one instead of in clusters, "
@@ -78,61 +72,6 @@ MODE_NOTES: dict[Mode, str] = {
         f"of this page; events are shown as counts in {GRID_DEG}-degree grid cells "
         "and as a heat layer built from those counts."
     ),
-}
-
-#: Okabe–Ito colours (colour-blind safe), in legend order.
-PALETTE: tuple[str, ...] = (
-    "#0072B2",
-    "#D55E00",
-    "#009E73",
-    "#CC79A7",
-    "#E69F00",
-    "#56B4E9",
-    "#F0E442",
-    "#000000",
-)
-OTHER_COLOR = "#999999"
-PRECISION_COLORS: dict[str, str] = {"exact": "#0072B2", "near": "#56B4E9", "area": "#E69F00"}
-#: Grid count classes: 1–9, 10–99, 100–999, 1,000–9,999, 10,000 or more.
-GRID_COLORS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
-
-#: Role layers in drawing and legend order; ``unknown`` is for tables without a role.
-ROLE_KEYS: tuple[str, ...] = (*ROLES, "unknown")
-#: Each role's layer name in the layer control.
-ROLE_LAYERS: dict[str, str] = {
-    "is_attack": "IS attacks",
-    "against_is": "Operations against IS",
-    "clash": "Clashes involving IS",
-    "none": "Other events (IS not involved)",
-    "unknown": "Events (role not recorded)",
-}
-#: Each role's marker shape (shape, not colour alone, tells the roles apart).
-ROLE_SHAPES: dict[str, Swatch] = {
-    "is_attack": "triangle",
-    "against_is": "square",
-    "clash": "diamond",
-    "none": "circle",
-    "unknown": "circle",
-}
-ROLE_NOTE = (
-    "Shape gives the role: triangle = IS attack (IS the perpetrator), square = operation "
-    "against IS (IS the target), diamond = clash (the data does not say who started it); "
-    "colour gives the class above. Each role is its own layer."
-)
-
-_EPOCH = np.datetime64("1970-01-01", "D")
-_DTYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "i4": "<i4"}
-
-#: Dictionary-encoded column groups: each event stores one index per group.
-_GROUPS: dict[str, tuple[str, ...]] = {
-    "kind": ("event_type", "sub_event_type"),
-    "actors": ("actor1", "actor2"),
-    "place": ("location", "adm3_name", "adm2_name", "adm1_name"),
-    "prec": ("date_precision", "geo_precision", "geo_precision_code"),
-    "src": ("dataset", "source"),
-    "fat": ("fatalities", "fatalities_low", "fatalities_high"),
-    "url": ("source_url",),
-    "head": ("headline",),
 }
 
 
@@ -155,352 +94,6 @@ def choose_mode(n: int, *, aggregates_only: bool = False) -> Mode:
     if aggregates_only or n > COMPACT_MAX:
         return "aggregate"
     return "full" if n <= FULL_MAX else "compact"
-
-
-# --------------------------------------------------------------------------- classes
-
-
-def classify(events: pd.DataFrame, spec: MapSpec) -> tuple[np.ndarray, Legend]:
-    """Return each event's colour class and the legend of the classes, with counts.
-
-    The classes follow ``spec.events.color_by``: event types (the
-    :data:`MAX_TYPES` most frequent, then "Other"), distance bands to the KRG
-    line (inside the KRG area distinct), or location precision.
-    """
-    by = spec.events.color_by
-    if by == "distance_band":
-        codes, labels, colors, title = _band_classes(events, spec.events.distance_bands_km)
-    elif by == "precision":
-        values = _strings(events.get("geo_precision"), len(events))
-        labels = list(PRECISION_COLORS)
-        colors = list(PRECISION_COLORS.values())
-        lookup = {label: i for i, label in enumerate(labels)}
-        codes = values.map(lookup).fillna(len(labels)).to_numpy(dtype=np.int64)
-        if (codes == len(labels)).any():
-            labels.append("unknown")
-            colors.append(OTHER_COLOR)
-        title = "Events by location precision"
-    else:
-        values = _strings(events.get("event_type"), len(events)).replace("", "(no type)")
-        ranked = sorted(values.value_counts().items(), key=lambda kv: (-kv[1], kv[0]))
-        labels = [name for name, _ in ranked]
-        if len(labels) > MAX_TYPES:
-            labels = [*labels[: MAX_TYPES - 1], "Other"]
-        colors = list(PALETTE[: len(labels)])
-        if len(ranked) > MAX_TYPES:
-            colors[-1] = OTHER_COLOR
-        lookup = {label: i for i, label in enumerate(labels)}
-        other = len(labels) - 1
-        codes = values.map(lookup).fillna(other).to_numpy(dtype=np.int64)
-        title = "Events by type"
-    counts_per = np.bincount(codes, minlength=len(labels)) if len(codes) else np.zeros(len(labels))
-    items = tuple(
-        LegendItem(label=label, color=color, shape="circle", count=int(c))
-        for label, color, c in zip(labels, colors, counts_per, strict=True)
-    )
-    return codes, Legend(title=title, items=items)
-
-
-def _band_classes(
-    events: pd.DataFrame, bands_km: tuple[float, ...]
-) -> tuple[np.ndarray, list[str], list[str], str]:
-    """Return distance-band codes, labels and colours (bands outward, then inside, unknown)."""
-    bands = seam_bands(bands_km)
-    n = len(events)
-    dist = events["dist_krg_line_km"] if "dist_krg_line_km" in events else np.full(n, np.nan)
-    codes = band_index(dist, bands_km)  # the one band rule, -1 when unknown
-    in_krg = (
-        events["in_krg_area"].fillna(False).to_numpy(bool)
-        if "in_krg_area" in events
-        else np.zeros(n, bool)
-    )
-    labels = [label for label, lo, _ in bands if lo >= 0]
-    colors = list(BAND_COLORS[: len(labels)])
-    inside, unknown = len(labels), len(labels) + 1
-    codes = np.where(in_krg, inside, codes)
-    codes = np.where(codes < 0, unknown, codes)
-    labels += ["Inside the KRG-administered area", "Distance unknown"]
-    colors += [INSIDE_COLOR, OTHER_COLOR]
-    return codes.astype(np.int64), labels, colors, "Events by distance to the KRG line"
-
-
-# --------------------------------------------------------------------------- encoding
-
-
-def _strings(column: Any, n: int) -> pd.Series:
-    """Return a column as text, missing values as ``""``."""
-    if column is None:
-        return pd.Series([""] * n, dtype=object)
-    series = pd.Series(column).reset_index(drop=True).astype(object)
-    return series.where(series.notna(), "").astype(str)
-
-
-def _codes(column: Any, n: int, *, numeric: bool) -> tuple[np.ndarray, list[Any]]:
-    """Dictionary-encode one column: codes in order of first appearance and the values.
-
-    Text is kept as text (missing as ``""``); numbers as rounded ints (missing as ``None``).
-    """
-    if column is None:
-        return np.zeros(n, dtype=np.int64), [None if numeric else ""]
-    if numeric:
-        series = pd.Series(column).reset_index(drop=True)
-        ints = pd.Series(pd.to_numeric(series, errors="coerce").round().astype("Int64"))
-        codes, uniques = pd.factorize(ints, use_na_sentinel=False)
-        return codes.astype(np.int64), [None if v is pd.NA else int(v) for v in uniques]
-    codes, uniques = pd.factorize(_strings(column, n))
-    return codes.astype(np.int64), [str(v) for v in uniques]
-
-
-def _group_codes(
-    columns: list[tuple[np.ndarray, list[Any]]],
-) -> tuple[np.ndarray, list[list[Any]]]:
-    """Dictionary-encode tuples of encoded columns: one code per distinct tuple, by appearance."""
-    codes = columns[0][0]
-    for more, values in columns[1:]:
-        codes = pd.factorize(codes * len(values) + more)[0].astype(np.int64)
-    if not len(codes):
-        return codes, []
-    _, first = np.unique(codes, return_index=True)
-    rows = [[values[c[i]] for c, values in columns] for i in first]
-    return codes, rows
-
-
-def _pack(values: np.ndarray, *, signed: bool = False) -> dict[str, str]:
-    """Pack integers as the narrowest little-endian typed array, in base64."""
-    values = np.asarray(values, dtype=np.int64)
-    if signed:
-        kind = "i4"
-    else:
-        top = int(values.max()) if len(values) else 0
-        kind = "u1" if top < 2**8 else "u2" if top < 2**16 else "u4"
-    return {"t": kind, "b64": base64.b64encode(values.astype(_DTYPES[kind]).tobytes()).decode()}
-
-
-def unpack(column: dict[str, str]) -> np.ndarray:
-    """Decode one packed column (the inverse of the encoder), as int64."""
-    data = base64.b64decode(column["b64"])
-    return np.frombuffer(data, dtype=_DTYPES[column["t"]]).astype(np.int64)
-
-
-def _days(dates: Any) -> np.ndarray:
-    """Return dates as days since 1970-01-01 (int64)."""
-    values = pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[D]")
-    return (values - _EPOCH).astype(np.int64)
-
-
-def sort_events(events: pd.DataFrame) -> pd.DataFrame:
-    """Return events with coordinates in a deterministic order (date, dataset, line, id)."""
-    keys = [c for c in ("date", "dataset", "source_row", "event_id") if c in events.columns]
-    return events.sort_values(keys, kind="stable").reset_index(drop=True) if keys else events
-
-
-def role_codes(events: pd.DataFrame) -> np.ndarray:
-    """Return each event's index into :data:`ROLE_KEYS` (``unknown`` without a role)."""
-    values = _strings(events.get("role"), len(events))
-    lookup = {key: k for k, key in enumerate(ROLE_KEYS)}
-    return values.map(lookup).fillna(len(ROLE_KEYS) - 1).to_numpy(dtype=np.int64)
-
-
-def _headline(role: str, actor1: str, actor2: str, kind: str) -> str:
-    """Return who did what to whom, in words, for one event."""
-    is1, is2 = bool(is_rule_for(actor1)), bool(is_rule_for(actor2))
-    other = actor2 if is1 and not is2 else actor1 if is2 and not is1 else ""
-    if not (is1 or is2):  # a stated role without an actor naming IS
-        other = actor2 if role == "is_attack" else actor1
-    if role == "is_attack":
-        return f"IS attack on {other}" if other else "IS attack"
-    if role == "against_is":
-        return f"Operation by {other} against IS" if other else "Operation against IS"
-    if role == "clash":
-        return f"Clash between IS and {other}" if other else "Clash involving IS"
-    return kind
-
-
-def headlines(events: pd.DataFrame) -> pd.Series:
-    """Return each event's headline ("IS attack on …", "Operation by … against IS" …).
-
-    Computed once per distinct (role, actor1, actor2, event type); shown as text only.
-    """
-    n = len(events)
-    parts = pd.DataFrame(
-        {
-            c: _strings(events.get(c), n).to_numpy()
-            for c in ("role", "actor1", "actor2", "event_type")
-        }
-    )
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(parts))
-    texts = [_headline(*(str(v).strip() for v in u)) for u in uniques]
-    return pd.Series(np.asarray(texts, dtype=object)[codes] if n else [], dtype=object)
-
-
-def encode_events(
-    events: pd.DataFrame, *, mode: Mode, classes: np.ndarray, unit: Unit = "none"
-) -> dict[str, Any]:
-    """Encode events as the compact columnar blob that ``events.js`` draws.
-
-    Parameters
-    ----------
-    events
-        Events with coordinates, already in the order to draw (see :func:`sort_events`).
-    mode
-        ``"full"`` also embeds ``event_id`` and ``notes``; ``"compact"`` leaves them out.
-    classes
-        Each event's colour class (see :func:`classify`).
-    unit
-        Time-slider periods to describe (``"week"``, ``"month"``) or ``"none"``.
-
-    Returns
-    -------
-    dict
-        ``n``; ``scale`` (coordinate divisor); ``day0`` (days since 1970 of day
-        offset 0); ``cols`` (packed integer columns ``x``, ``y``, ``day``,
-        ``span``, ``cls``, ``row`` and one per dictionary group); ``dicts``
-        (the group values, JSON lists); ``text`` (full mode: ``id``, ``notes``);
-        ``periods`` (or ``None``).
-    """
-    n = len(events)
-    lon = np.round(np.asarray(events["longitude"], dtype=float) * COORD_SCALE).astype(np.int64)
-    lat = np.round(np.asarray(events["latitude"], dtype=float) * COORD_SCALE).astype(np.int64)
-    days = _days(events["date"]) if n else np.zeros(0, dtype=np.int64)
-    day0 = int(days.min()) if n else 0
-    if "date_end" in events.columns and n:
-        end = pd.to_datetime(pd.Series(events["date_end"]))
-        end_days = np.where(end.isna(), days, _days(end.fillna(pd.Timestamp(0))))
-        span = np.clip(end_days - days, 0, None)
-    else:
-        span = np.zeros(n, dtype=np.int64)
-    rows = pd.to_numeric(
-        pd.Series(events.get("source_row", 0), index=events.index), errors="coerce"
-    )
-    events = events.assign(headline=headlines(events).to_numpy()) if n else events
-    roles = role_codes(events)
-    cols: dict[str, dict[str, str]] = {
-        "role": _pack(roles),
-        "x": _pack(lon, signed=True),
-        "y": _pack(lat, signed=True),
-        "day": _pack(days - day0),
-        "span": _pack(span),
-        "cls": _pack(classes),
-        "row": _pack(rows.fillna(0).to_numpy(dtype=np.int64)),
-    }
-    dicts: dict[str, list[list[Any]]] = {}
-    for group, fields in _GROUPS.items():
-        numeric = group == "fat"
-        encoded = [_codes(events.get(f), n, numeric=numeric) for f in fields]
-        if group == "url":  # only http(s) links reach the page
-            codes, values = encoded[0]
-            encoded = [(codes, [v if safe.is_http_url(v) else "" for v in values])]
-        codes, dicts[group] = _group_codes(encoded)
-        cols[group] = _pack(codes)
-    text = {}
-    if mode == "full":
-        text = {
-            "id": _strings(events.get("event_id"), n).tolist(),
-            "notes": _strings(events.get("notes"), n).tolist(),
-        }
-    return {
-        "n": n,
-        "scale": COORD_SCALE,
-        "day0": day0,
-        "cols": cols,
-        "dicts": dicts,
-        "text": text,
-        "periods": _periods(days, unit, cells=None, roles=roles) if unit != "none" and n else None,
-    }
-
-
-def _periods(
-    days: np.ndarray,
-    unit: Unit,
-    *,
-    cells: np.ndarray | None,
-    roles: np.ndarray | None = None,
-) -> dict[str, Any]:
-    """Describe the periods present: start days, labels, counts (per role, per cell)."""
-    starts, labels, index = period_starts(days, unit)
-    out: dict[str, Any] = {
-        "unit": unit,
-        "starts": [int(s) for s in starts],
-        "labels": labels,
-        "counts": np.bincount(index, minlength=len(starts)).astype(int).tolist(),
-    }
-    if roles is not None:  # one series per role: counts[period][role], roles as ROLE_KEYS
-        per = np.zeros((len(starts), len(ROLE_KEYS)), dtype=np.int64)
-        np.add.at(per, (index, roles), 1)
-        out["roleCounts"] = per.tolist()
-    if cells is not None:  # sparse per-period cell counts for the aggregate grid
-        pairs, counts = np.unique(np.stack([index, cells]), axis=1, return_counts=True)
-        offsets = np.searchsorted(pairs[0], np.arange(len(starts) + 1))
-        out["cell"] = pairs[1].astype(int).tolist()
-        out["cellCount"] = counts.astype(int).tolist()
-        out["offsets"] = offsets.astype(int).tolist()
-    return out
-
-
-def encode_grid(events: pd.DataFrame, *, unit: Unit = "none") -> dict[str, Any]:
-    """Count events in :data:`GRID_DEG`-degree cells (raw points are not kept).
-
-    Returns
-    -------
-    dict
-        ``deg`` (cell size), ``i``/``j`` (cell column and row: the cell's
-        south-west corner is ``(j * deg, i * deg)`` as lat, lon), ``count``,
-        ``fatalities`` (sum of known best estimates), ``cls`` (count class),
-        ``n`` and ``periods`` (with sparse per-period cell counts, or ``None``).
-    """
-    n = len(events)
-    per = round(GRID_DEG * COORD_SCALE)
-    lon = np.round(np.asarray(events["longitude"], dtype=float) * COORD_SCALE).astype(np.int64)
-    lat = np.round(np.asarray(events["latitude"], dtype=float) * COORD_SCALE).astype(np.int64)
-    ci, cj = np.floor_divide(lon, per), np.floor_divide(lat, per)
-    # One int64 key per cell, ordered as (ci, cj): np.unique on it is far faster than axis=1.
-    cj0 = cj.min() if n else 0
-    width = (cj.max() - cj0 + 1) if n else 1
-    keys, inverse, counts = np.unique(
-        ci * width + (cj - cj0), return_inverse=True, return_counts=True
-    )
-    cells = np.stack([np.floor_divide(keys, width), keys % width + cj0])
-    inverse = np.asarray(inverse).reshape(-1)
-    fat = pd.to_numeric(
-        pd.Series(events.get("fatalities", pd.Series(dtype=float))), errors="coerce"
-    )
-    fat = np.nan_to_num(np.asarray(fat, dtype=float)) if n else np.zeros(0)
-    fat_sum = np.bincount(inverse, weights=fat, minlength=cells.shape[1]) if n else np.zeros(0)
-    days = _days(events["date"]) if n else np.zeros(0, dtype=np.int64)
-    return {
-        "n": n,
-        "deg": GRID_DEG,
-        "i": cells[0].astype(int).tolist(),
-        "j": cells[1].astype(int).tolist(),
-        "count": np.asarray(counts).astype(int).tolist(),
-        "fatalities": np.round(fat_sum).astype(int).tolist(),
-        "cls": grid_class(np.asarray(counts)).tolist(),
-        "periods": _periods(days, unit, cells=inverse) if unit != "none" and n else None,
-    }
-
-
-def grid_class(counts: np.ndarray) -> np.ndarray:
-    """Return the count class of each cell: the decade of its count (0–4)."""
-    counts = np.maximum(np.asarray(counts, dtype=float), 1)
-    return np.minimum(np.floor(np.log10(counts)), len(GRID_COLORS) - 1).astype(int)
-
-
-def _grid_legend(grid: dict[str, Any]) -> Legend:
-    labels = ("1–9", "10–99", "100–999", "1,000–9,999", "10,000 or more")
-    per_class = np.bincount(np.asarray(grid["cls"], dtype=int), minlength=len(labels))
-    items = tuple(
-        LegendItem(label=f"{label} events", color=color, shape="square", count=int(c))
-        for label, color, c in zip(labels, GRID_COLORS, per_class, strict=True)
-        if c
-    )
-    return Legend(
-        title=f"Events per {GRID_DEG}° cell",
-        items=items,
-        note=f"{grid['n']:,} events in {len(grid['count']):,} cells; counts are cells per class.",
-    )
-
-
-# --------------------------------------------------------------------------- elements
 
 
 def add_static(m: folium.Map, filename: str) -> None:
@@ -604,15 +197,7 @@ def add_event_layers(
     """
     if mode not in MODE_NOTES:
         raise ValueError(f"mode must be one of {', '.join(MODE_NOTES)}, got {mode!r}")
-    frame = pd.DataFrame(events.drop(columns="geometry", errors="ignore"))
-    has_xy = (
-        pd.to_numeric(frame.get("latitude"), errors="coerce").notna()
-        & pd.to_numeric(frame.get("longitude"), errors="coerce").notna()
-        if len(frame)
-        else pd.Series([], dtype=bool)
-    )
-    missing = int((~has_xy).sum())
-    frame = sort_events(frame[has_xy.to_numpy()])
+    frame, missing = _located(events)
     unit: Unit = spec.time if spec.time in ("week", "month") else "none"
     want_points = spec.has("events") and spec.events.mode != "none"
     want_grid = spec.has("grid") or (mode == "aggregate" and want_points)
@@ -626,36 +211,39 @@ def add_event_layers(
 
     for filename in ("events.js", "events.css"):
         add_static(m, filename)
-    blob: dict[str, Any] = {
-        "points": None,
-        "grid": None,
-        "classes": [],
-        "roles": [{"key": k, "label": ROLE_LAYERS[k], "shape": ROLE_SHAPES[k]} for k in ROLE_KEYS],
-    }
+    blob: dict[str, Any] = {"points": None, "grid": None, "classes": [], "roles": role_blob()}
     present: list[str] = []
     if mode != "aggregate" and (want_points or want_heat):
         codes, legend = classify(frame, spec)
-        blob["points"] = encode_events(frame, mode=mode, classes=codes, unit=unit)  # type: ignore[arg-type]
+        roles = role_codes(frame)
+        blob["points"] = encode_events(
+            frame.assign(headline=headlines(frame).to_numpy()) if len(frame) else frame,
+            mode=mode,  # type: ignore[arg-type]
+            classes=codes,
+            unit=unit,
+            roles=roles,
+            n_roles=len(ROLE_KEYS),
+        )
         blob["classes"] = [{"label": i.label, "color": i.color} for i in legend.items]
         if want_points:
-            hollow = _hollow_item(frame)
+            hollow = hollow_item(frame)
             items = legend.items + ((hollow,) if hollow else ())
             too_many = spec.events.mode == "cluster" and len(frame) > CLUSTER_MAX
             note = _join(MODE_NOTES[mode], CLUSTER_NOTE if too_many else "", missing_note)  # type: ignore[index]
             legends.append(Legend(legend.title, items, note=note))
-            per_role = np.bincount(role_codes(frame), minlength=len(ROLE_KEYS))
+            per_role = np.bincount(roles, minlength=len(ROLE_KEYS))
             present = [k for k, c in zip(ROLE_KEYS, per_role, strict=True) if c]
             legends.append(role_legend(per_role))
     if want_grid or (mode == "aggregate" and want_heat):
         blob["grid"] = encode_grid(frame, unit=unit)
         if want_grid:
-            grid_legend = _grid_legend(blob["grid"])
+            cells = grid_legend(blob["grid"])
             note = _join(
-                grid_legend.note,
+                cells.note,
                 MODE_NOTES["aggregate"] if mode == "aggregate" else "",
                 missing_note,
             )
-            legends.append(Legend(grid_legend.title, grid_legend.items, note=note))
+            legends.append(Legend(cells.title, cells.items, note=note))
     draw = "cluster" if spec.events.mode == "cluster" and len(frame) <= CLUSTER_MAX else "points"
     options = {
         "pane": pane,
@@ -670,18 +258,7 @@ def add_event_layers(
     }
     data = EventData(blob, options)
     data.add_to(m)
-    if want_grid:
-        EventLayer(data, "grid", name="Event counts (grid cells)").add_to(m)
-    if want_heat:
-        EventLayer(data, "heat", name="Event heat", show=False, js=HeatMap.default_js).add_to(m)
-    if options["events"]:
-        js, css = (
-            (MarkerCluster.default_js, MarkerCluster.default_css)
-            if draw == "cluster"
-            else (None, None)
-        )
-        for key in present:  # one layer per role: IS attacks, operations against IS …
-            EventLayer(data, f"events:{key}", name=ROLE_LAYERS[key], js=js, css=css).add_to(m)
+    _add_layers(m, data, options)
     if any(part and part["periods"] for part in (blob["points"], blob["grid"])):
         for filename in TimeSlider.static:
             add_static(m, filename)
@@ -694,27 +271,32 @@ def add_event_layers(
     return legends
 
 
-def role_legend(per_role: np.ndarray) -> Legend:
-    """Return the legend of the role layers: one shape per role, with counts."""
-    items = tuple(
-        LegendItem(label=ROLE_LAYERS[k], color="#333333", shape=ROLE_SHAPES[k], count=int(c))
-        for k, c in zip(ROLE_KEYS, per_role, strict=True)
-        if c
+def _located(events: gpd.GeoDataFrame) -> tuple[pd.DataFrame, int]:
+    """Return the events with coordinates, in drawing order, and how many lack them."""
+    frame = pd.DataFrame(events.drop(columns="geometry", errors="ignore"))
+    has_xy = (
+        pd.to_numeric(frame.get("latitude"), errors="coerce").notna()
+        & pd.to_numeric(frame.get("longitude"), errors="coerce").notna()
+        if len(frame)
+        else pd.Series([], dtype=bool)
     )
-    return Legend(title="Events by role", items=items, note=ROLE_NOTE)
+    return sort_events(frame[has_xy.to_numpy()]), int((~has_xy).sum())
 
 
-def _hollow_item(frame: pd.DataFrame) -> LegendItem | None:
-    """Return the legend item for area-centroid events, when there are any."""
-    count = int((_strings(frame.get("geo_precision"), len(frame)) == "area").sum())
-    if not count:
-        return None
-    return LegendItem(
-        label="Hollow dashed circle: area centroid (location known only to an area)",
-        color="#333333",
-        shape="hollow",
-        count=count,
-    )
+def _add_layers(m: folium.Map, data: EventData, options: dict[str, Any]) -> None:
+    """Add the grid, heat and events layers the options ask for, in this order."""
+    if options["grid"]:
+        EventLayer(data, "grid", name="Event counts (grid cells)").add_to(m)
+    if options["heat"]:
+        EventLayer(data, "heat", name="Event heat", show=False, js=HeatMap.default_js).add_to(m)
+    if options["events"]:
+        js, css = (
+            (MarkerCluster.default_js, MarkerCluster.default_css)
+            if options["draw"] == "cluster"
+            else (None, None)
+        )
+        for key in options["roles"]:  # one layer per role: IS attacks, operations against IS …
+            EventLayer(data, f"events:{key}", name=ROLE_LAYERS[key], js=js, css=css).add_to(m)
 
 
 def _join(*parts: str) -> str:

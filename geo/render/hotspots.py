@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -98,27 +99,16 @@ def _trend(row: pd.Series) -> str:
 
 
 def unit_label(level: str) -> str:
-    """Return the plural unit word for a table ``level`` (``hex-r5`` → hexagon cells)."""
+    """Return the unit word for a table ``level`` (``hex-r5`` → ``H3 hexagon``)."""
     if level.startswith("hex"):
-        return "hexagon cells (H3)"
-    return f"{LEVEL_WORD.get(level, level)}s"
+        return "H3 hexagon"
+    return LEVEL_WORD.get(level, level)
 
 
-def add_hotspot_layers(
-    m: folium.Map, result: HotspotResult, *, period: str | None, out: Layers
-) -> None:
-    """Add the Gi* class layer (and the emerging class layer with a period) and their legends.
-
-    Every string in the popups is escaped (:func:`geo.render.safe.text`); the
-    areas are simplified for display like every other admin layer.
-    """
-    table = result.table.set_index("area_code", drop=False)
-    folium.map.CustomPane(PANE, z_index=PANE_Z, pointer_events=True).add_to(m)
-    m.get_root().html.add_child(RawHtml(PASS_THROUGH_CSS), name="geo_hotspots_css")
-    shown = display_areas(result.units)
-    rows = table.loc[shown["code"].astype(str)]
-    level = str(rows["level"].iloc[0]) if len(rows) else ""
-    units = unit_label(level)
+def _popup_fields(
+    rows: pd.DataFrame, period: str | None
+) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """Return the escaped popup values per field, the fields shown and their labels."""
     names = [text(n) for n in rows["area_name"]]
     trends = [text(_trend(r)) for _, r in rows.iterrows()]
     props: dict[str, list[str]] = {
@@ -155,32 +145,11 @@ def add_hotspot_layers(
         ]
         fields += ["emerging", "hot_periods", "trend"]
         aliases += ["Emerging class", f"Per {period}", "Trend of counts"]
-    island = (rows["hotspot"] == ISLAND).to_numpy()
-    gi_fill = [
-        ISLAND_COLOR if isl else GI_COLORS[int(b)]
-        for b, isl in zip(rows["gi_bin"], island, strict=True)
-    ]
-    popup = folium.GeoJsonPopup(
-        fields=fields, aliases=[text(a) for a in aliases], localize=False, labels=True
-    )
-    name = f"Gi* hot and cold spots per {units[:-1] if units.endswith('s') else units}"
-    layer = folium.GeoJson(
-        _features(shown, {**props, "fill": gi_fill}),
-        name=text(name),
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.75,
-            "color": "#666666",
-            "weight": 0.5,
-        },
-        popup=popup,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "hotspot"], aliases=["Area", "Gi* class"], sticky=True, localize=False
-        ),
-        pane=PANE,
-        smooth_factor=0.5,
-    ).add_to(m)
-    out.groups[layer.get_name()] = GROUP
+    return props, fields, aliases
+
+
+def _gi_legend(rows: pd.DataFrame, island: np.ndarray, *, name: str, units: str) -> Legend:
+    """Return the legend of the Gi* classes, with the areas per class."""
     bins = rows["gi_bin"].to_numpy()
     labels = {mag: label for _a, label, mag in CONFIDENCE}
     items = [
@@ -198,16 +167,26 @@ def add_hotspot_layers(
         items.append(
             LegendItem("No neighbours: not tested", ISLAND_COLOR, "square", int(island.sum()))
         )
-    out.legends.append(
-        Legend(
-            title=name,
-            items=tuple(items),
-            note=f"{HOT_COLD} Confidence after the False Discovery Rate correction "
-            f"(Benjamini-Hochberg); count = {units}. {GI_NOTE}",
-        )
+    return Legend(
+        title=name,
+        items=tuple(items),
+        note=f"{HOT_COLD} Confidence after the False Discovery Rate correction "
+        f"(Benjamini-Hochberg); count = {units}s. {GI_NOTE}",
     )
-    if period is None or "emerging_class" not in rows.columns:
-        return
+
+
+def _add_emerging(
+    m: folium.Map,
+    shown: gpd.GeoDataFrame,
+    rows: pd.DataFrame,
+    props: dict[str, list[str]],
+    fields: list[str],
+    aliases: list[str],
+    *,
+    period: str,
+    out: Layers,
+) -> None:
+    """Add the emerging hot-spot layer (hidden at first) and its legend."""
     classes = rows["emerging_class"].astype(str)
     em_fill = [EMERGING_COLORS.get(c, "#ffffff") for c in classes]
     em_name = f"Emerging hot spots per {period}"
@@ -244,3 +223,50 @@ def add_hotspot_layers(
     ]  # fmt: skip
     em_items.append(LegendItem("No pattern", "#ffffff", "square", int(counts.get(NO_PATTERN, 0))))
     out.legends.append(Legend(title=em_name, items=tuple(em_items), note=EMERGING_NOTE))
+
+
+def add_hotspot_layers(
+    m: folium.Map, result: HotspotResult, *, period: str | None, out: Layers
+) -> None:
+    """Add the Gi* class layer (and the emerging class layer with a period) and their legends.
+
+    Every string in the popups is escaped (:func:`geo.render.safe.text`); the
+    areas are simplified for display like every other admin layer.
+    """
+    table = result.table.set_index("area_code", drop=False)
+    folium.map.CustomPane(PANE, z_index=PANE_Z, pointer_events=True).add_to(m)
+    m.get_root().html.add_child(RawHtml(PASS_THROUGH_CSS), name="geo_hotspots_css")
+    shown = display_areas(result.units)
+    rows = table.loc[shown["code"].astype(str)]
+    level = str(rows["level"].iloc[0]) if len(rows) else ""
+    units = unit_label(level)
+    props, fields, aliases = _popup_fields(rows, period)
+    island = (rows["hotspot"] == ISLAND).to_numpy()
+    gi_fill = [
+        ISLAND_COLOR if isl else GI_COLORS[int(b)]
+        for b, isl in zip(rows["gi_bin"], island, strict=True)
+    ]
+    popup = folium.GeoJsonPopup(
+        fields=fields, aliases=[text(a) for a in aliases], localize=False, labels=True
+    )
+    name = f"Gi* hot and cold spots per {units}"
+    layer = folium.GeoJson(
+        _features(shown, {**props, "fill": gi_fill}),
+        name=text(name),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.75,
+            "color": "#666666",
+            "weight": 0.5,
+        },
+        popup=popup,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "hotspot"], aliases=["Area", "Gi* class"], sticky=True, localize=False
+        ),
+        pane=PANE,
+        smooth_factor=0.5,
+    ).add_to(m)
+    out.groups[layer.get_name()] = GROUP
+    out.legends.append(_gi_legend(rows, island, name=name, units=units))
+    if period is not None and "emerging_class" in rows.columns:
+        _add_emerging(m, shown, rows, props, fields, aliases, period=period, out=out)
