@@ -414,3 +414,5 @@ def test_seam_box_reads_per_role():
         1,
         1,
     )
+    html = chart_html(frame, bands_km=(10, 25, 50), seam=seam)
+    assert "geo-seam-roles" in html and "Operations against IS" in html
