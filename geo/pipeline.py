@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import geo
 from geo import aggregate, assets, provenance, render
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
-from geo.errors import AssetError
+from geo.errors import AssetError, InputError
 from geo.hotspots import HotspotResult
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.incidents.filters import filter_mask
@@ -36,6 +36,7 @@ from geo.types import ROLES, ProjectLayers, Provenance
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
+_BUILT = "_built"  # the manifest member holding each page's build date
 Progress = Callable[[str], None]
 
 
@@ -95,11 +96,14 @@ class Manifest:
     """Which inputs each page in an output folder was last built from.
 
     One key per map name: a fingerprint of everything the page depends on.
-    A page whose key matches and whose files exist is left as it is.
+    A page whose key matches and whose files exist is left as it is. ``built``
+    keeps the build date each page shows, so the index of a later build shows
+    the same date as a page it left unchanged.
     """
 
     path: Path
     keys: dict[str, str] = field(default_factory=dict)
+    built: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, out_dir: Path) -> Manifest:
@@ -109,19 +113,23 @@ class Manifest:
             keys = json.loads(path.read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             keys = {}
-        return cls(path, keys if isinstance(keys, dict) else {})
+        keys = keys if isinstance(keys, dict) else {}
+        built = keys.pop(_BUILT, {})
+        return cls(path, keys, built if isinstance(built, dict) else {})
 
     def is_fresh(self, name: str, key: str, *files: Path) -> bool:
         """Return whether map ``name`` was built from ``key`` and all its ``files`` exist."""
         return self.keys.get(name) == key and all(f.exists() for f in files)
 
-    def record(self, name: str, key: str) -> None:
-        """Note that map ``name`` is now built from ``key``."""
+    def record(self, name: str, key: str, built: str) -> None:
+        """Note that map ``name`` is now built from ``key``, on the date ``built``."""
         self.keys[name] = key
+        self.built[name] = built
 
     def write(self) -> Path:
         """Write the manifest (atomically) and return its path."""
-        return write_text(self.path, json.dumps(self.keys, indent=1, sort_keys=True) + "\n")
+        data = {**self.keys, _BUILT: self.built}
+        return write_text(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,14 @@ def _inputs_key(
     )
 
 
+def _citations(loaded: LoadResult) -> tuple[str, ...]:
+    """Return the citations the incident data asks for (ACLED's full one for ACLED data)."""
+    out = [d.citation for d in loaded.datasets if d.citation]
+    if any(d.acled for d in loaded.datasets):
+        out.append(render.ACLED_CITATION)
+    return tuple(dict.fromkeys(out))
+
+
 def _quiet(_msg: str) -> None:
     return None
 
@@ -217,6 +233,7 @@ class _Run:
     inputs_key: str
     built: str
     aggregates_only: bool
+    licensed_rows: bool
     force: bool
     png: bool
     say: Progress
@@ -324,6 +341,7 @@ def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
         built=run.built,
         tool_version=geo.__version__,
         seam=aggregate.seam_stats(events) if spec.seam_chart else None,
+        licensed_rows=run.licensed_rows,
         measures=_measures(spec, events, run.layers),
         hotspots=_hotspots(spec, events, run.layers),
     )
@@ -351,10 +369,12 @@ def _build_one(
         period=_period(events),
         events=len(events),
         sources=tuple(s.title for s in run.sources),
+        citations=_citations(run.loaded),
         built=run.built,
     )
     files = (target,) if png_path is None else (target, png_path)
     if not run.force and manifest.is_fresh(spec.name, key, *files):
+        entry = replace(entry, built=manifest.built.get(spec.name, run.built))
         size = target.stat().st_size
         return MapOutput(
             spec.name, spec.title, target, "unchanged", len(events), mode, size, png_path
@@ -366,7 +386,7 @@ def _build_one(
 
         run.say(f"png {spec.name}")
         snapshot.screenshot(target, png_path)
-    manifest.record(spec.name, key)
+    manifest.record(spec.name, key, run.built)
     size = len(html.encode())
     return MapOutput(
         spec.name, spec.title, target, "built", len(events), mode, size, png_path
@@ -393,6 +413,7 @@ def build(
     *,
     incidents: Sequence[Path | str] = (),
     incident_format: str = "auto",
+    read_options: Mapping[str, Any] | None = None,
     out: Path | str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
@@ -403,6 +424,9 @@ def build(
     maps_dir: Path | str | None = None,
     roles: Sequence[str] = (),
     krg_line: Path | str | None = None,
+    is_only: bool | None = None,
+    include_rows: bool = False,
+    allow_empty: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the named maps (all shipped specs by default) and the index page.
@@ -415,6 +439,9 @@ def build(
         Incident files; empty for the shipped sample of documented events.
     incident_format
         Reader to use (``auto`` detects it from the header).
+    read_options
+        More reader options of :func:`geo.incidents.load_incidents` (``lat_col``,
+        ``lon_col``, ``date_format``, ``fix_swapped``), as ``geo incidents check`` takes.
     out
         Output folder (default :func:`default_output_dir`).
     date_from, date_to
@@ -435,6 +462,15 @@ def build(
     krg_line
         A GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the
         2019 administrative boundary (:func:`geo.layers.user_krg_line`).
+    is_only
+        ``False`` maps every event, ``True`` IS-involved events only, for every
+        map; ``None`` (default) follows each spec (the shipped ones: IS only).
+    include_rows
+        Embed event rows whose licence forbids republishing them (ACLED); by
+        default such builds are aggregates only. Pages then carry a banner.
+    allow_empty
+        Build even when no event is accepted; by default that is refused with
+        an :class:`~geo.errors.InputError` before anything is written.
     progress
         Called with a short message at each step.
 
@@ -456,7 +492,21 @@ def build(
         layers, line_prov = user_krg_line(layers, krg_line)
         line_sources = (line_prov,)
     say("incidents")
-    loaded = load_incidents(list(incidents), format=incident_format) if incidents else load_sample()
+    loaded = (
+        load_incidents(list(incidents), format=incident_format, **dict(read_options or {}))
+        if incidents
+        else load_sample()
+    )
+    if len(loaded.events) == 0 and not allow_empty:
+        names = ", ".join(d.name for d in loaded.datasets) or "the input"
+        raise InputError(
+            f"{names}: no event accepted (read {loaded.rows_read:,}, rejected "
+            f"{loaded.rows_rejected:,}); nothing built, previous maps left as they were",
+            hint="check the file with `geo incidents check`, or pass --allow-empty",
+        )
+    licensed = any(d.acled for d in loaded.datasets)
+    if licensed and not include_rows:
+        aggregates_only = True
     say("join")
     joined = join_events(loaded.events, layers)
     asset_state = prepare_assets(progress=say)
@@ -476,26 +526,40 @@ def build(
             date_from,
             date_to,
             aggregates_only,
+            is_only,
             *roles,
             *(p.version for p in line_sources),
         ),
         built=provenance.run_date(),
         aggregates_only=aggregates_only,
+        licensed_rows=licensed and include_rows,
         force=force,
         png=png,
         say=say,
     )
     manifest = Manifest.read(out_dir)
     selections = {  # maps with the same filters share one selection
-        f: _select(run.events, f, date_from=date_from, date_to=date_to, roles=roles)
+        f: _select(
+            run.events,
+            f if is_only is None else replace(f, is_only=is_only),
+            date_from=date_from,
+            date_to=date_to,
+            roles=roles,
+        )
         for f in dict.fromkeys(spec.filters for spec in specs)
     }
     results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
 
     say("index")
     entries = [entry for _output, entry in results]
-    index = write_text(out_dir / "index.html", render.index_html(entries, built=run.built))
+    index_built = max((e.built for e in entries), default=run.built)  # a date a page shows
+    index = write_text(out_dir / "index.html", render.index_html(entries, built=index_built))
     manifest.write()
     outputs = tuple(output for output, _entry in results)
     notes = _notes(resolved, asset_state)
+    if licensed and not include_rows:
+        notes += (
+            "note: ACLED's licence forbids republishing its rows, so the maps show "
+            "aggregates only; pass --include-rows to embed the rows for internal use",
+        )
     return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes)

@@ -73,7 +73,7 @@ def test_check_writes_an_empty_rejection_report(tmp_path, capsys, synthetic):
 @pytest.mark.parametrize("suffix", [".parquet", ".geojson", ".csv"])
 def test_join_writes_every_event(tmp_path, capsys, synthetic, suffix):
     out_path = tmp_path / f"joined{suffix}"
-    code, out, err = run(capsys, "join", synthetic, "--out", out_path)
+    code, out, err = run(capsys, "join", synthetic, "--out", out_path, "--all-events")
     assert (code, err) == (0, "")
     assert f"wrote 50 events to {out_path}" in out
     assert "schematic" in out

@@ -35,6 +35,7 @@ class IndexEntry:
     period: tuple[str, str] | None = None
     events: int = 0
     sources: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()
     built: str = ""
 
 
