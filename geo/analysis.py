@@ -5,22 +5,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from geo import export, provenance
 from geo.boundaries.load import project_provenance
-from geo.boundaries.resolve import resolve_boundaries
+from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import ValidationError
-from geo.incidents import load_incidents
+from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers, user_krg_line
-from geo.types import Provenance
+from geo.types import ProjectLayers, Provenance
+
+if TYPE_CHECKING:  # aggregate is imported only by the stats command
+    from geo.aggregate import By
+    from geo.constants import Period
 
 
 def _joined(
     inputs: Sequence[Path],
     *,
-    fmt: str,
+    fmt: Format,
     boundaries: Path | None,
     is_only: bool,
     date_from: dt.date | None,
@@ -28,7 +32,7 @@ def _joined(
     roles: Sequence[str] = (),
     krg_line: Path | None = None,
     read_options: Mapping[str, Any] | None = None,
-):
+) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any]]:
     loaded = load_incidents(
         list(inputs),
         format=fmt,
@@ -58,7 +62,7 @@ def join_file(
     inputs: Sequence[Path],
     *,
     out: Path,
-    fmt: str = "auto",
+    fmt: Format = "auto",
     boundaries: Path | None = None,
     is_only: bool = True,
     date_from: dt.date | None = None,
@@ -101,7 +105,7 @@ def stats_file(
     out: Path,
     by: str = "district",
     period: str | None = None,
-    fmt: str = "auto",
+    fmt: Format = "auto",
     boundaries: Path | None = None,
     is_only: bool = True,
     include_coarse: bool = False,
@@ -150,7 +154,11 @@ def stats_file(
         prov = {**prov, "method": result.method, "notes": list(notes)}
     else:
         table = aggregate.aggregate(
-            joined.events, layers, by=by, period=period or "month", include_coarse=include_coarse
+            joined.events,
+            layers,
+            by=cast("By", by),
+            period=cast("Period", period or "month"),
+            include_coarse=include_coarse,
         )
     path = export.write_table(table, out, provenance=prov)
     return "\n".join(

@@ -25,13 +25,13 @@ popups and tooltips with DOM text nodes, never ``innerHTML`` with data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
@@ -105,7 +105,8 @@ def add_static(m: folium.Map, filename: str) -> None:
     tag = "script" if filename.endswith(".js") else "style"
     if f"</{tag}" in body.lower():
         raise ValueError(f"static/{filename} must not contain '</{tag}'")
-    m.get_root().html.add_child(RawHtml(f"<{tag}>\n{body}</{tag}>"), name=f"geo_{filename}")
+    root = cast(Figure, m.get_root())
+    root.html.add_child(RawHtml(f"<{tag}>\n{body}</{tag}>"), name=f"geo_{filename}")
 
 
 class EventData(MacroElement):
@@ -126,10 +127,11 @@ class EventData(MacroElement):
         self.blob = safe.script_json(blob)
         self.options = safe.script_json(options)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: returns nothing
         """Add the script as raw text: branca would compile the megabytes of data as a template."""
         script = self._template.module.__dict__["script"]
-        self.get_root().script.add_child(RawHtml(script(self, kwargs)), name=self.get_name())
+        root = cast(Figure, self.get_root())
+        root.script.add_child(RawHtml(script(self, kwargs)), name=self.get_name())
 
 
 class EventLayer(JSCSSMixin, folium.map.Layer):
@@ -218,7 +220,7 @@ def add_event_layers(
         roles = role_codes(frame)
         blob["points"] = encode_events(
             frame.assign(headline=headlines(frame).to_numpy()) if len(frame) else frame,
-            mode=mode,  # type: ignore[arg-type]
+            mode=cast(Mode, mode),
             classes=codes,
             unit=unit,
             roles=roles,
@@ -229,7 +231,7 @@ def add_event_layers(
             hollow = hollow_item(frame)
             items = legend.items + ((hollow,) if hollow else ())
             too_many = spec.events.mode == "cluster" and len(frame) > CLUSTER_MAX
-            note = _join(MODE_NOTES[mode], CLUSTER_NOTE if too_many else "", missing_note)  # type: ignore[index]
+            note = _join(MODE_NOTES[mode], CLUSTER_NOTE if too_many else "", missing_note)
             legends.append(Legend(legend.title, items, note=note))
             per_role = np.bincount(roles, minlength=len(ROLE_KEYS))
             present = [k for k, c in zip(ROLE_KEYS, per_role, strict=True) if c]
