@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 
@@ -25,16 +25,16 @@ from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError, InputError
 from geo.hotspots import HotspotResult
-from geo.incidents import LoadResult, load_incidents, load_sample
+from geo.incidents import Format, LoadResult, load_incidents, load_sample
 from geo.incidents.filters import filter_mask
 from geo.incidents.sample import sample_banner
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
+from geo.layers import project_layers, user_krg_line
 from geo.paths import offline
 from geo.place import PlaceResult, place_events
 from geo.render.safe import script_json
 from geo.spec import Filters, HotspotLevel, MapSpec, load_specs
-from geo.types import ROLES, ProjectLayers, Provenance
+from geo.types import ROLES, Level, ProjectLayers, Provenance
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
@@ -181,12 +181,15 @@ def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(script_json([str(p) for p in parts]).encode()).hexdigest()
 
 
-def _sources(resolved: Resolved, loaded: LoadResult) -> tuple[Provenance, ...]:
+def _sources(
+    resolved: Resolved, loaded: LoadResult, extra: Sequence[Provenance] = ()
+) -> tuple[Provenance, ...]:
     """Return every source a page credits: boundaries, incident datasets, project layers."""
     return (
         resolved.boundaries.source,
         *(d.provenance() for d in loaded.datasets),
         *project_provenance(),
+        *extra,
     )
 
 
@@ -310,7 +313,7 @@ def _measures(
     if spec.choropleth is None:
         return {}
     levels = dict.fromkeys((spec.choropleth.level, *spec.choropleth.levels))
-    out = {}
+    out: dict[str, Any] = {}
     for level in levels:
         if layers.boundaries.level(level) is None:
             continue
@@ -330,7 +333,11 @@ def _hotspots(
     order: tuple[HotspotLevel, ...] = ("subdistrict", "district", "governorate")
     if level in order:
         level = next(
-            (lv for lv in order[order.index(level) :] if layers.boundaries.level(lv) is not None),
+            (
+                lv
+                for lv in order[order.index(level) :]
+                if layers.boundaries.level(cast(Level, lv)) is not None
+            ),
             "governorate",
         )
     result = hotspots.hotspots(events, layers, by=level, period=spec.hotspots.period)
@@ -424,7 +431,7 @@ def build(
     names: Sequence[str] = (),
     *,
     incidents: Sequence[Path | str] = (),
-    incident_format: str = "auto",
+    incident_format: Format = "auto",
     read_options: Mapping[str, Any] | None = None,
     out: Path | str | None = None,
     date_from: dt.date | None = None,
@@ -435,6 +442,7 @@ def build(
     aggregates_only: bool = False,
     maps_dir: Path | str | None = None,
     roles: Sequence[str] = (),
+    krg_line: Path | str | None = None,
     is_only: bool | None = None,
     include_rows: bool = False,
     allow_empty: bool = False,
@@ -470,6 +478,9 @@ def build(
     roles
         Keep only events with these roles (``is_attack``, ``against_is``,
         ``clash``, ``none``), on top of each spec's filters.
+    krg_line
+        A GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the
+        2019 administrative boundary (:func:`geo.layers.user_krg_line`).
     is_only
         ``False`` maps every event, ``True`` IS-involved events only, for every
         map; ``None`` (default) follows each spec (the shipped ones: IS only).
@@ -495,6 +506,10 @@ def build(
     say("boundaries")
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
+    line_sources: tuple[Provenance, ...] = ()
+    if krg_line is not None:
+        layers, line_prov = user_krg_line(layers, krg_line)
+        line_sources = (line_prov,)
     say("incidents")
     loaded = (
         load_incidents(list(incidents), format=incident_format, **dict(read_options or {}))
@@ -523,7 +538,7 @@ def build(
         loaded=loaded,
         events=joined.events,
         store=asset_state.store,
-        sources=_sources(resolved, loaded),
+        sources=_sources(resolved, loaded, line_sources),
         inputs_key=_inputs_key(
             resolved,
             loaded,
@@ -533,6 +548,7 @@ def build(
             aggregates_only,
             is_only,
             *roles,
+            *(p.version for p in line_sources),
         ),
         built=provenance.run_date(),
         aggregates_only=aggregates_only,
