@@ -388,21 +388,7 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
         polygons, or lies outside Iraq.
     """
     file = Path(path)
-    gdf, read_notes = read_layer_file(file)
-    kinds = set(gdf.geometry.geom_type)
-    lines, polygons = {"LineString", "MultiLineString"}, {"Polygon", "MultiPolygon"}
-    if not (kinds <= lines or kinds <= polygons):
-        raise BoundaryError(
-            f"{file}: --krg-line needs line or polygon features, got {', '.join(sorted(kinds))}",
-            hint="give the line as LineString features, or the KRG area as Polygon features",
-        )
-    merged = shapely.union_all(gdf.geometry.to_numpy())
-    country = layers.boundaries.country.union_all()
-    if not merged.intersects(country.buffer(0.5)):
-        raise BoundaryError(
-            f"{file}: the line lies outside Iraq (bounds {merged.bounds})",
-            hint="check the file's CRS and coordinates (longitude, latitude)",
-        )
+    merged, polygonal, read_notes = _read_user_line(file, layers)
     sha = hashlib.sha256(file.read_bytes()).hexdigest()
     name = f"KRG line from {file.name} (user-supplied)"
     notes = [
@@ -412,7 +398,7 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
         *read_notes,
     ]
     area_frame = layers.krg_area
-    if kinds <= polygons:
+    if polygonal:
         buffer_m = disputed_data().krg.border_buffer_m
         metric_line = _outline_line(merged, layers.boundaries, buffer_m)
         line = gpd.GeoSeries([metric_line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
@@ -464,6 +450,26 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
         notes="; ".join(notes),
     )
     return changed, provenance
+
+
+def _read_user_line(file: Path, layers: ProjectLayers) -> tuple[shapely.Geometry, bool, list[str]]:
+    """Read a ``--krg-line`` file: its merged geometry, whether it is polygonal, read notes."""
+    gdf, read_notes = read_layer_file(file)
+    kinds = set(gdf.geometry.geom_type)
+    lines, polygons = {"LineString", "MultiLineString"}, {"Polygon", "MultiPolygon"}
+    if not (kinds <= lines or kinds <= polygons):
+        raise BoundaryError(
+            f"{file}: --krg-line needs line or polygon features, got {', '.join(sorted(kinds))}",
+            hint="give the line as LineString features, or the KRG area as Polygon features",
+        )
+    merged = shapely.union_all(gdf.geometry.to_numpy())
+    country = layers.boundaries.country.union_all()
+    if not merged.intersects(country.buffer(0.5)):
+        raise BoundaryError(
+            f"{file}: the line lies outside Iraq (bounds {merged.bounds})",
+            hint="check the file's CRS and coordinates (longitude, latitude)",
+        )
+    return merged, kinds <= polygons, list(read_notes)
 
 
 # --------------------------------------------------------------------------- Hamrin
