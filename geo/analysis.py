@@ -13,8 +13,9 @@ from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import ValidationError
 from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
-from geo.types import ProjectLayers
+from geo.layers import project_layers, user_krg_line
+from geo.place import PlaceResult, place_events
+from geo.types import ProjectLayers, Provenance
 
 if TYPE_CHECKING:  # aggregate is imported only by the stats command
     from geo.aggregate import By
@@ -30,8 +31,9 @@ def _joined(
     date_from: dt.date | None,
     date_to: dt.date | None,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
     read_options: Mapping[str, Any] | None = None,
-) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any]]:
+) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any], PlaceResult]:
     loaded = load_incidents(
         list(inputs),
         format=fmt,
@@ -43,14 +45,19 @@ def _joined(
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
-    joined: JoinResult = join_events(loaded.events, layers)
+    line_sources: tuple[Provenance, ...] = ()
+    if krg_line is not None:
+        layers, line_prov = user_krg_line(layers, krg_line)
+        line_sources = (line_prov,)
+    placed = place_events(loaded.events, layers)
+    joined: JoinResult = join_events(placed.events, layers)
     prov = provenance.build(
         inputs=loaded.datasets,
         filters=loaded.filters,
         boundaries=resolved.boundaries.source,
-        extra_sources=project_provenance(),
+        extra_sources=(*project_provenance(), *line_sources),
     )
-    return loaded, resolved, layers, joined, prov
+    return loaded, resolved, layers, joined, prov, placed
 
 
 def join_file(
@@ -63,6 +70,7 @@ def join_file(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
     read_options: Mapping[str, Any] | None = None,
 ) -> str:
     """Join incident files to every area and zone and write the table; return a summary.
@@ -71,7 +79,7 @@ def join_file(
     events only; ``read_options`` go to :func:`geo.incidents.load_incidents`.
     """
     export.check_events_path(out)  # fail before the work, not after it
-    loaded, resolved, _layers, joined, prov = _joined(
+    loaded, resolved, _layers, joined, prov, placed = _joined(
         inputs,
         fmt=fmt,
         boundaries=boundaries,
@@ -79,6 +87,7 @@ def join_file(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        krg_line=krg_line,
         read_options=read_options,
     )
     path = export.write_events(joined.events, out, provenance=prov)
@@ -86,6 +95,7 @@ def join_file(
         [
             loaded.summary(),
             f"boundaries: {resolved.detail}",
+            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
             joined.report.summary(),
             f"wrote {len(joined.events)} events to {path}",
         ]
@@ -105,6 +115,7 @@ def stats_file(
     seam: bool = False,
     hotspot: bool = False,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     read_options: Mapping[str, Any] | None = None,
@@ -126,7 +137,7 @@ def stats_file(
             "--hotspots cannot be combined with --seam or --include-coarse",
             hint="hot spots count only events located at least as precisely as the unit",
         )
-    loaded, resolved, layers, joined, prov = _joined(
+    loaded, resolved, layers, joined, prov, placed = _joined(
         inputs,
         fmt=fmt,
         boundaries=boundaries,
@@ -134,6 +145,7 @@ def stats_file(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        krg_line=krg_line,
         read_options=read_options,
     )
     notes: tuple[str, ...] = ()
@@ -156,6 +168,7 @@ def stats_file(
         [
             loaded.summary(),
             f"boundaries: {resolved.detail}",
+            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
             joined.report.summary(),
             *(f"note: {n}" for n in notes),
             f"wrote {len(table)} rows to {path}",

@@ -10,6 +10,7 @@ lengths are computed in EPSG:32638; every layer is returned in EPSG:4326.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import unicodedata
 import weakref
@@ -26,9 +27,10 @@ from geo.boundaries.definitions import (
     disputed_data,
     hamrin_data,
 )
+from geo.boundaries.read import read_layer_file
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError, CatalogError
-from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers
+from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
 
 #: Line and point layers: the schema of geo/types.py plus ``length_km`` for lines.
 LINE_COLUMNS: tuple[str, ...] = ("key", "name", "kind", "length_km", "source", "notes", "geometry")
@@ -158,8 +160,10 @@ def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
     b
         The admin boundaries to cut the zone from.
     definition
-        ``"unami-2009"`` (14 districts and the Mandali sub-district) or
-        ``"article-140-wide"`` (adds Baladruz, Badra and Al-Baaj).
+        ``"unami-2009"`` (14 districts and the Mandali sub-district),
+        ``"article-140-wide"`` (adds Baladruz, Badra and Al-Baaj) or the variant
+        ``"article-140-subdistricts"`` (the wider list with Telafar cut to Zummar, Baladruz to
+        Mandali, and Bashiqa added; needs sub-districts, else falls back as its notes say).
 
     Returns
     -------
@@ -179,7 +183,15 @@ def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
     parts, members, partly = [], [], []
     for code in spec.members:
         area = data.area(code)
-        if area.level == "subdistrict" and b.subdistricts is None:
+        if area.level == "subdistrict" and b.subdistricts is None and code in spec.parent_fallback:
+            notes.append(
+                f"{area.name} sub-district ({code}) could not be cut out of its district "
+                f"({area.parent}): {b.source.key} has no sub-districts, so the whole district "
+                "is used instead (overstates the zone)"
+            )
+            area = data.area(area.parent)
+            code = area.code
+        elif area.level == "subdistrict" and b.subdistricts is None:
             notes.append(
                 f"{area.name} sub-district ({code}) could not be cut out of its district "
                 f"({area.parent}): {b.source.key} has no sub-districts, so it is left out "
@@ -288,11 +300,29 @@ def krg_area(b: Boundaries) -> gpd.GeoDataFrame:
     )
 
 
+#: The caveat every map with the KRG line carries (the administrative proxy).
+KRG_LINE_CAVEAT = (
+    "The KRG line is the 2019 administrative boundary of the Kurdistan Region (Duhok, Erbil "
+    "and Al-Sulaymaniyah, without Makhmour, with Aqra), a proxy: it is neither the line of "
+    "19 March 2003 (Transitional Administrative Law, Art. 53/58) nor the contact line after "
+    "October 2017, and places the KRG has held, such as Kifri town and northern Shekhan, lie "
+    "on its federal side. A better line can be given with --krg-line FILE."
+)
+
+
+def _outline_line(area: shapely.Geometry, b: Boundaries, buffer_m: float) -> shapely.Geometry:
+    """Return ``area``'s outline without the international border, in EPSG:32638."""
+    metric = gpd.GeoSeries([area, b.country.union_all()], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS)
+    line = metric.iat[0].boundary.difference(metric.iat[1].boundary.buffer(buffer_m))
+    return shapely.line_merge(line) if isinstance(line, shapely.MultiLineString) else line
+
+
 def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     """Derive the KRG area's internal boundary with federal Iraq (the international border removed).
 
     The KRG area's outline minus a buffer of ``border_buffer_m`` (disputed.toml) around the
-    country's outline, both in EPSG:32638: the closest open proxy for the Green Line.
+    country's outline, both in EPSG:32638: the 2019 administrative boundary of the Kurdistan
+    Region, a proxy for the KRG line (see :data:`KRG_LINE_CAVEAT`).
 
     Parameters
     ----------
@@ -308,19 +338,17 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     notes: list[str] = []
     area, _ = _krg_parts(b, notes, [])
     spec = disputed_data().krg
-    metric = gpd.GeoSeries([area, b.country.union_all()], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS)
-    line = metric.iat[0].boundary.difference(metric.iat[1].boundary.buffer(spec.border_buffer_m))
-    line = shapely.line_merge(line) if isinstance(line, shapely.MultiLineString) else line
+    line = _outline_line(area, b, spec.border_buffer_m)
     geom = gpd.GeoSeries([line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
     notes.append(
         f"the KRG area's outline without the international border (everything within "
-        f"{spec.border_buffer_m:g} m of the country outline removed); a proxy, not the "
-        "Green Line or the post-2017 line of control, which no open source draws"
+        f"{spec.border_buffer_m:g} m of the country outline removed)"
     )
+    notes.append(KRG_LINE_CAVEAT)
     row = {
         "key": "krg-line",
         "name": spec.line_name,
-        "kind": "line-of-control-proxy",
+        "kind": "administrative-boundary-proxy",
         "length_km": round(line.length / 1e3, 3),
         "source": f"disputed-maps boundaries/disputed.toml — derived from {b.source.key}",
         "notes": " | ".join(notes),
@@ -329,6 +357,119 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
     )
+
+
+def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayers, Provenance]:
+    """Replace the KRG line (and, from a polygon, the KRG area) with a user's file.
+
+    The file is read and validated like any boundary layer
+    (:func:`geo.boundaries.read.read_layer_file`: CRS enforced, metres without a CRS
+    refused, invalid geometry repaired and reported). Lines (LineString or
+    MultiLineString features) become the KRG line; the KRG area, which says on which
+    side of the line an event lies, stays the 2019 administrative one. Polygons become
+    the KRG area, and their outline without the international border the line.
+
+    Parameters
+    ----------
+    layers
+        The project layers to change.
+    path
+        A GeoJSON or GeoPackage file with line or polygon features.
+
+    Returns
+    -------
+    tuple
+        The changed layers (their notes say what replaced what) and the file's provenance.
+
+    Raises
+    ------
+    BoundaryError
+        When the file cannot be read, has no features, has points or mixed lines and
+        polygons, or lies outside Iraq.
+    """
+    file = Path(path)
+    merged, polygonal, read_notes = _read_user_line(file, layers)
+    sha = hashlib.sha256(file.read_bytes()).hexdigest()
+    name = f"KRG line from {file.name} (user-supplied)"
+    notes = [
+        f"the KRG line is {file.name} (sha256 {sha[:12]}), given with --krg-line; it replaces "
+        "the 2019 administrative boundary of the Kurdistan Region in this map and in the "
+        "seam figures",
+        *read_notes,
+    ]
+    area_frame = layers.krg_area
+    if polygonal:
+        buffer_m = disputed_data().krg.border_buffer_m
+        metric_line = _outline_line(merged, layers.boundaries, buffer_m)
+        line = gpd.GeoSeries([metric_line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
+        area_frame = _zone(
+            "krg-area",
+            f"KRG area from {file.name} (user-supplied)",
+            "krg-area",
+            [],
+            merged,
+            f"{file.name} (--krg-line)",
+            "as stated by the file's publisher",
+            [f"the KRG area is the polygon(s) in {file.name}, given with --krg-line"],
+        )
+        notes.append("the KRG area (which side of the line an event is on) is the file's polygon")
+    else:
+        line = shapely.line_merge(merged) if isinstance(merged, shapely.MultiLineString) else merged
+        metric_line = gpd.GeoSeries([line], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).iat[0]
+        notes.append(
+            "the side of the line (in_krg_area) still comes from the 2019 administrative "
+            "KRG area; give a polygon to set both"
+        )
+    row = {
+        "key": "krg-line",
+        "name": name,
+        "kind": "user-supplied",
+        "length_km": round(metric_line.length / 1e3, 3),
+        "source": f"{file.name} (--krg-line, sha256 {sha[:12]})",
+        "notes": " | ".join(notes),
+        "geometry": line,
+    }
+    frame = gpd.GeoDataFrame(
+        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
+    )
+    kept = tuple(n for n in layers.notes if not n.startswith(("krg-line:", "krg-area:")))
+    changed = dataclasses.replace(
+        layers,
+        krg_line=frame,
+        krg_area=area_frame,
+        notes=(*kept, *(f"krg-line: {n}" for n in notes)),
+    )
+    provenance = Provenance(
+        key="krg-line:user",
+        title=name,
+        licence="as stated by the file's publisher (not recorded in the file)",
+        attribution="the file's publisher",
+        version=sha[:12],
+        kind="project",
+        files=((file.name, sha),),
+        notes="; ".join(notes),
+    )
+    return changed, provenance
+
+
+def _read_user_line(file: Path, layers: ProjectLayers) -> tuple[shapely.Geometry, bool, list[str]]:
+    """Read a ``--krg-line`` file: its merged geometry, whether it is polygonal, read notes."""
+    gdf, read_notes = read_layer_file(file)
+    kinds = set(gdf.geometry.geom_type)
+    lines, polygons = {"LineString", "MultiLineString"}, {"Polygon", "MultiPolygon"}
+    if not (kinds <= lines or kinds <= polygons):
+        raise BoundaryError(
+            f"{file}: --krg-line needs line or polygon features, got {', '.join(sorted(kinds))}",
+            hint="give the line as LineString features, or the KRG area as Polygon features",
+        )
+    merged = shapely.union_all(gdf.geometry.to_numpy())
+    country = layers.boundaries.country.union_all()
+    if not merged.intersects(country.buffer(0.5)):
+        raise BoundaryError(
+            f"{file}: the line lies outside Iraq (bounds {merged.bounds})",
+            hint="check the file's CRS and coordinates (longitude, latitude)",
+        )
+    return merged, kinds <= polygons, list(read_notes)
 
 
 # --------------------------------------------------------------------------- Hamrin
@@ -345,7 +486,10 @@ def hamrin_ridge() -> gpd.GeoDataFrame:
     """
     data = hamrin_data()
     line = shapely.LineString([(v.lon, v.lat) for v in data.vertices])
-    vertices = "; ".join(f"{v.label} ({v.lat} N, {v.lon} E): {v.source}" for v in data.vertices)
+    vertices = "; ".join(
+        f"{v.label} ({v.lat} N, {v.lon} E, within about {v.precision_km:g} km): {v.source}"
+        for v in data.vertices
+    )
     row = {
         "key": "hamrin-ridge",
         "name": data.ridge_name,
@@ -359,6 +503,37 @@ def hamrin_ridge() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
     )
+
+
+def hamrin_rule_members(subdistricts: gpd.GeoDataFrame) -> dict[str, str]:
+    """Apply the focus-area rule of ``boundaries/hamrin.toml`` to a sub-district layer.
+
+    Parameters
+    ----------
+    subdistricts
+        A sub-district layer in the admin schema (COD-AB).
+
+    Returns
+    -------
+    dict
+        Code → ``"ridge"`` for the sub-districts the ridge runs through for at least
+        ``min_crossing_km``, else ``"lake"`` for those within ``lake_radius_km`` of the lake
+        point (both measured in EPSG:32638). The named additions are not included: they are
+        the listed members whose basis is ``addition``.
+    """
+    data = hamrin_data()
+    metric = subdistricts.to_crs(METRIC_CRS)
+    ridge = hamrin_ridge().to_crs(METRIC_CRS).geometry.iat[0]
+    lake = gpd.GeoSeries([shapely.Point(data.lake_lon, data.lake_lat)], crs=GEOGRAPHIC_CRS)
+    circle = lake.to_crs(METRIC_CRS).iat[0].buffer(data.lake_radius_km * 1000)
+    crossing = metric.geometry.intersection(ridge).length / 1000
+    chosen: dict[str, str] = {}
+    for code, km, geom in zip(metric["code"], crossing, metric.geometry, strict=True):
+        if km >= data.min_crossing_km:
+            chosen[str(code)] = "ridge"
+        elif geom.intersects(circle):
+            chosen[str(code)] = "lake"
+    return dict(sorted(chosen.items()))
 
 
 def hamrin_dam() -> gpd.GeoDataFrame:
@@ -388,8 +563,9 @@ def hamrin_area(b: Boundaries) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        One row in the zone schema. With sub-districts (COD-AB) the 11 listed ones dissolved
-        (about 10,350 km²); without (geoBoundaries, schematic) the ridge buffered by
+        One row in the zone schema. With sub-districts (COD-AB) the listed ones dissolved
+        (chosen by the rule in ``boundaries/hamrin.toml``, see :func:`hamrin_rule_members`);
+        without (geoBoundaries, schematic) the ridge buffered by
         ``fallback_buffer_km`` in EPSG:32638 and clipped to the country, marked approximate.
     """
     data = hamrin_data()

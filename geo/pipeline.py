@@ -27,9 +27,11 @@ from geo.errors import AssetError, InputError
 from geo.hotspots import HotspotResult
 from geo.incidents import Format, LoadResult, load_incidents, load_sample
 from geo.incidents.filters import filter_mask
+from geo.incidents.sample import sample_banner
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
+from geo.layers import project_layers, user_krg_line
 from geo.paths import offline
+from geo.place import PlaceResult, place_events
 from geo.render.safe import script_json
 from geo.spec import Filters, HotspotLevel, MapSpec, load_specs
 from geo.types import ROLES, Level, ProjectLayers, Provenance
@@ -70,6 +72,7 @@ class BuildReport:
     maps: tuple[MapOutput, ...]
     index: Path
     notes: tuple[str, ...] = field(default=())
+    placed: PlaceResult | None = None
 
     def summary(self) -> str:
         """Return a short human-readable account of the build."""
@@ -78,6 +81,7 @@ class BuildReport:
             f"boundaries: {src.title} ({src.version}) — {self.resolved.detail}",
             *(f"  {note}" for note in self.resolved.boundaries.report),
             self.loaded.summary(),
+            *([self.placed.summary()] if self.placed is not None else []),
             self.joined.report.summary(),
         ]
         for m in self.maps:
@@ -177,12 +181,15 @@ def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(script_json([str(p) for p in parts]).encode()).hexdigest()
 
 
-def _sources(resolved: Resolved, loaded: LoadResult) -> tuple[Provenance, ...]:
+def _sources(
+    resolved: Resolved, loaded: LoadResult, extra: Sequence[Provenance] = ()
+) -> tuple[Provenance, ...]:
     """Return every source a page credits: boundaries, incident datasets, project layers."""
     return (
         resolved.boundaries.source,
         *(d.provenance() for d in loaded.datasets),
         *project_provenance(),
+        *extra,
     )
 
 
@@ -216,6 +223,15 @@ def _quiet(_msg: str) -> None:
     return None
 
 
+def _sample_banner(loaded: LoadResult, placed: PlaceResult) -> str:
+    """Return the banner of pages built from the shipped sample, with its counts."""
+    return sample_banner(
+        loaded,
+        placed_lines=placed.events["source_row"].tolist(),
+        unplaced_lines=placed.unplaced["source_row"].tolist(),
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class _Run:
     """What every map of one build shares."""
@@ -234,6 +250,7 @@ class _Run:
     force: bool
     png: bool
     say: Progress
+    banner: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -345,6 +362,7 @@ def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
         licensed_rows=run.licensed_rows,
         measures=_measures(spec, events, run.layers),
         hotspots=_hotspots(spec, events, run.layers),
+        banner=run.banner,
     )
     fmap = render.build_map(spec, layers=run.layers, events=events, context=context)
     return render.page_html(fmap, assets=run.store)
@@ -424,6 +442,7 @@ def build(
     aggregates_only: bool = False,
     maps_dir: Path | str | None = None,
     roles: Sequence[str] = (),
+    krg_line: Path | str | None = None,
     is_only: bool | None = None,
     include_rows: bool = False,
     allow_empty: bool = False,
@@ -459,6 +478,9 @@ def build(
     roles
         Keep only events with these roles (``is_attack``, ``against_is``,
         ``clash``, ``none``), on top of each spec's filters.
+    krg_line
+        A GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the
+        2019 administrative boundary (:func:`geo.layers.user_krg_line`).
     is_only
         ``False`` maps every event, ``True`` IS-involved events only, for every
         map; ``None`` (default) follows each spec (the shipped ones: IS only).
@@ -484,6 +506,10 @@ def build(
     say("boundaries")
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
+    line_sources: tuple[Provenance, ...] = ()
+    if krg_line is not None:
+        layers, line_prov = user_krg_line(layers, krg_line)
+        line_sources = (line_prov,)
     say("incidents")
     loaded = (
         load_incidents(list(incidents), format=incident_format, **dict(read_options or {}))
@@ -501,7 +527,8 @@ def build(
     if licensed and not include_rows:
         aggregates_only = True
     say("join")
-    joined = join_events(loaded.events, layers)
+    placed = place_events(loaded.events, layers)
+    joined = join_events(placed.events, layers)
     asset_state = prepare_assets(progress=say)
 
     run = _Run(
@@ -511,7 +538,7 @@ def build(
         loaded=loaded,
         events=joined.events,
         store=asset_state.store,
-        sources=_sources(resolved, loaded),
+        sources=_sources(resolved, loaded, line_sources),
         inputs_key=_inputs_key(
             resolved,
             loaded,
@@ -521,6 +548,7 @@ def build(
             aggregates_only,
             is_only,
             *roles,
+            *(p.version for p in line_sources),
         ),
         built=provenance.run_date(),
         aggregates_only=aggregates_only,
@@ -528,6 +556,7 @@ def build(
         force=force,
         png=png,
         say=say,
+        banner="" if incidents else _sample_banner(loaded, placed),
     )
     manifest = Manifest.read(out_dir)
     selections = {  # maps with the same filters share one selection
@@ -554,4 +583,4 @@ def build(
             "note: ACLED's licence forbids republishing its rows, so the maps show "
             "aggregates only; pass --include-rows to embed the rows for internal use",
         )
-    return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes)
+    return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes, placed)
