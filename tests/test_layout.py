@@ -265,8 +265,13 @@ PICK_EVENT = """
     const notes = (c.p.text && c.p.text.notes) || [];
     const order = [...Array(c.n).keys()].sort((a, b) =>
         ((notes[b] || "").length - (notes[a] || "").length) || a - b);
+    // a marker in a stack of hundreds at one place is spiderfied out of reach: skip those
+    const stack = {};
+    const key = (i) => c.lat[i] + "," + c.lng[i];
+    for (let i = 0; i < c.n; i++) stack[key(i)] = (stack[key(i)] || 0) + 1;
     for (const i of order) {
         if (c.visible && !c.visible[i]) continue;
+        if (c.markers && stack[key(i)] > 20) continue;
         const pt = map.latLngToContainerPoint([c.lat[i], c.lng[i]]);
         if (pt.x < 30 || pt.y < 30 || pt.x > box.width - 30 || pt.y > box.height - 30) continue;
         const hit = document.elementFromPoint(box.left + pt.x, box.top + pt.y);
@@ -286,12 +291,15 @@ def open_event_popup(page, *, draw: str) -> int:
         page.evaluate(
             """(i) => new Promise((done) => {
                 const c = window.__geoEventLayers[0];
+                c.map.setView([c.lat[i], c.lng[i]], 14, {animate: false});
                 if (c.map.hasLayer(c.markers[i])) return done();
-                c.layers.events.zoomToShowLayer(c.markers[i], () => done());
+                const group = c.layerOf ? c.layerOf(i) : c.layers.events;
+                group.zoomToShowLayer(c.markers[i], () => done());
                 setTimeout(() => done(), 3000);
             }).then(() => null)""",
             i,
         )
+        page.wait_for_timeout(600)  # the zoom and spiderfy animations end
     x, y = page.evaluate(
         """(i) => {
             const c = window.__geoEventLayers[0];
@@ -299,6 +307,18 @@ def open_event_popup(page, *, draw: str) -> int:
             // a spiderfied cluster marker is drawn away from its own place
             const at = c.markers ? c.markers[i].getLatLng() : [c.lat[i], c.lng[i]];
             const p = c.map.latLngToContainerPoint(at);
+            // a marker drawn as an element: a point of it that nothing (a spider leg) covers
+            const icon = c.markers && c.markers[i].getElement && c.markers[i].getElement();
+            if (icon) {
+                const r = icon.getBoundingClientRect();
+                for (const fy of [0.5, 0.3, 0.7, 0.2, 0.8]) {
+                    for (const fx of [0.5, 0.3, 0.7, 0.2, 0.8]) {
+                        const x = r.left + fx * r.width, y = r.top + fy * r.height;
+                        const hit = document.elementFromPoint(x, y);
+                        if (hit && icon.contains(hit)) return [x, y];
+                    }
+                }
+            }
             return [box.left + p.x, box.top + p.y];
         }""",
         i,
