@@ -27,8 +27,14 @@ app = typer.Typer(
 )
 boundaries_app = typer.Typer(help="Get, check and list boundary layers.", no_args_is_help=True)
 incidents_app = typer.Typer(
-    help="Check incident files; generate synthetic events.", no_args_is_help=True
+    help="Fetch real incident data (UCDP, ACLED), check files, generate synthetic events.",
+    no_args_is_help=True,
 )
+fetch_app = typer.Typer(
+    help="Download incident data for Iraq into the cache (UCDP GED open; ACLED with an account).",
+    no_args_is_help=True,
+)
+incidents_app.add_typer(fetch_app, name="fetch")
 assets_app = typer.Typer(
     help="Fill and check the offline JavaScript/CSS cache.", no_args_is_help=True
 )
@@ -290,6 +296,47 @@ def incidents_check(
     if out is not None:
         written = incidents.write_rejections(result, out)
         _echo(f"rejected rows written to {written}")
+
+
+@fetch_app.command("ucdp")
+def incidents_fetch_ucdp(
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="GED version, e.g. 25.1 (default: the newest known)."),
+    ] = None,
+    candidate: Annotated[
+        bool,
+        typer.Option("--candidate", help="Also fetch the monthly Candidate files after it."),
+    ] = False,
+    mirror: Annotated[
+        str | None,
+        typer.Option("--mirror", help="Base URL of a copy holding the same file names."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace cached rows whose download differs from the first."),
+    ] = False,
+) -> None:
+    """Download UCDP GED (CC BY 4.0), keep Iraq's rows and cache them with provenance."""
+    from geo.incidents import fetch_ucdp as fu
+
+    report = fu.fetch_ucdp(
+        version or fu.DEFAULT_VERSION,
+        candidate=candidate,
+        mirror=mirror,
+        force=force,
+        progress=sys.stderr.isatty(),
+    )
+    _echo(report.summary())
+
+
+@incidents_app.command("list")
+def incidents_list() -> None:
+    """Show the incident data in the cache and which one `geo build` uses by default."""
+    from geo.incidents import store
+
+    for line in store.listing():
+        _echo(line)
 
 
 @incidents_app.command("synth")

@@ -23,6 +23,7 @@ import geo
 from geo import aggregate, assets, catalog, provenance, render
 from geo.errors import AssetError
 from geo.incidents import LoadResult, load_incidents, load_sample
+from geo.incidents import store as incident_store
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.paths import offline
@@ -201,7 +202,14 @@ def build(
     layers = project_layers(resolved.boundaries)
 
     say("incidents")
-    loaded = load_incidents(list(incidents), format=incident_format) if incidents else load_sample()
+    default = None if incidents else incident_store.default_incidents()
+    if incidents:
+        loaded = load_incidents(list(incidents), format=incident_format)
+    elif default is not None and default.paths:
+        loaded = load_incidents(list(default.paths), format="ucdp")
+    else:
+        loaded = load_sample()
+    incident_caveat = _incident_caveat(loaded, default)
 
     say("join")
     joined = join_events(loaded.events, layers)
@@ -263,6 +271,8 @@ def build(
             events=len(events),
             sources=tuple(s.title for s in sources),
             built=built,
+            incidents=incident_caveat,
+            cite=tuple(dict.fromkeys(f"{d.citation} ({d.licence})" for d in loaded.datasets)),
         )
         entries.append(entry)
         png_path = target.with_suffix(".png") if png else None
@@ -290,7 +300,7 @@ def build(
             sources=sources,
             filters=_filters_dict(spec, date_from, date_to),
             period=_period(events),
-            caveats=tuple(layers.notes) + tuple(resolved.boundaries.report[:5]),
+            caveats=(incident_caveat, *layers.notes, *resolved.boundaries.report[:5]),
             acled=any(d.acled for d in loaded.datasets),
             built=built,
             tool_version=geo.__version__,
@@ -322,7 +332,7 @@ def build(
     say("index")
     index = write_text(out_dir / "index.html", render.index_html(entries, built=built))
     write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    notes = []
+    notes = [default.detail] if default is not None else []
     if resolved.schematic:
         notes.append(
             "note: maps use the approximate schematic boundaries; run "
@@ -333,7 +343,27 @@ def build(
             "note: the offline asset cache is incomplete, so pages load Leaflet from the "
             f"network; run `geo assets fetch` once online{asset_note}"
         )
+    if default is not None and default.sample:
+        notes.append(f"note: maps use the shipped sample; {incident_store.SAMPLE_NEXT}")
     return BuildReport(out_dir, resolved, loaded, joined, tuple(outputs), index, tuple(notes))
+
+
+def _incident_caveat(loaded: LoadResult, default: incident_store.DefaultIncidents | None) -> str:
+    """Return the sentence every page and the index carry on which incident data was used."""
+    if default is not None and default.sample:
+        return (
+            "Incidents: the shipped sample of documented IS incidents (a small illustration, "
+            "not a complete record); fetch real data with `geo incidents fetch ucdp`."
+        )
+    names = ", ".join(d.name for d in loaded.datasets)
+    provisional = sum(d.rows_accepted for d in loaded.datasets if d.provisional)
+    how = "cached UCDP data (used because no incident file was given)" if default else "given files"
+    text = f"Incidents: {how}: {names}."
+    if provisional:
+        text += (
+            f" {provisional:,} rows are UCDP Candidate events: provisional, not yet vetted for GED."
+        )
+    return text
 
 
 def _filters_dict(spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None) -> dict:

@@ -62,7 +62,8 @@ ZONE_COLUMNS: tuple[str, ...] = (
 #: 1-based line number in the file (header = line 1); ``flags`` ``;``-joined
 #: markers such as ``outside_iraq`` or ``swapped_latlon_fixed``; ``is_rule`` the
 #: IS-filter rule that matched, empty when none did; ``synthetic`` True only for
-#: generated rows; ``precision_level`` the finest admin level the location can
+#: generated rows; ``provisional`` True for rows not yet vetted by their source
+#: (UCDP Candidate events); ``precision_level`` the finest admin level the location can
 #: support: ``point`` (exact or near), ``subdistrict``, ``district``,
 #: ``governorate`` or ``country`` (UCDP ``where_prec`` 3 → district, 4 →
 #: governorate, 5 → governorate, 6-7 → country; ACLED ``geo_precision`` 3 →
@@ -96,6 +97,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "is_rule",
     "flags",
     "synthetic",
+    "provisional",
     "geometry",
 )
 

@@ -260,6 +260,7 @@ def synthetic_events(n: int = 12, *, hostile: str | None = None, seed: int = 0) 
             "is_rule": "actor",
             "flags": "",
             "synthetic": True,
+            "provisional": [i % 7 == 3 for i in range(n)],
             "adm1_code": gov,
             "adm1_name": gov,
             "adm2_code": dist,

@@ -179,6 +179,11 @@ def _read_csv(
         "acled": (acled.LICENCE, acled.CITATION),
         "ucdp": (ucdp.LICENCE, ucdp.CITATION),
     }.get(fmt, (USER_LICENCE, USER_CITATION))
+    provisional = fmt == "ucdp" and ucdp.is_candidate_file(path.name)
+    if provisional:
+        citation = ucdp.CANDIDATE_CITATION
+        frame["provisional"] = True
+        notes.append("UCDP Candidate events: provisional, not yet vetted for GED")
     info = DatasetInfo(
         name=path.name,
         path=str(path),
@@ -193,6 +198,7 @@ def _read_csv(
         acled=fmt == "acled",
         synthetic=bool(len(frame)) and bool(frame["synthetic"].all()),
         notes="; ".join(notes),
+        provisional=provisional,
     )
     return _FilePart(
         frame=frame,

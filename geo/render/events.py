@@ -89,6 +89,8 @@ PALETTE: tuple[str, ...] = (
     "#000000",
 )
 OTHER_COLOR = "#999999"
+#: The popup's "Status" line for a provisional event (see :func:`status_column`).
+PROVISIONAL_STATUS = "PROVISIONAL: a UCDP Candidate event, not yet vetted for GED"
 PRECISION_COLORS: dict[str, str] = {"exact": "#0072B2", "near": "#56B4E9", "area": "#E69F00"}
 #: Grid count classes: 1–9, 10–99, 100–999, 1,000–9,999, 10,000 or more.
 GRID_COLORS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -102,7 +104,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "actors": ("actor1", "actor2"),
     "place": ("location", "adm3_name", "adm2_name", "adm1_name"),
     "prec": ("date_precision", "geo_precision", "geo_precision_code"),
-    "src": ("dataset", "source"),
+    "src": ("dataset", "source", "status"),
     "fat": ("fatalities", "fatalities_low", "fatalities_high"),
     "url": ("source_url",),
 }
@@ -529,6 +531,8 @@ def add_event_layers(
     )
     missing = int((~has_xy).sum())
     frame = sort_events(frame[has_xy.to_numpy()])
+    frame["status"] = status_column(frame)
+    provisional = provisional_note(frame)
     unit: Unit = spec.time if spec.time in ("week", "month") else "none"
     want_points = spec.has("events") and spec.events.mode != "none"
     want_grid = spec.has("grid") or (mode == "aggregate" and want_points)
@@ -551,7 +555,12 @@ def add_event_layers(
             hollow = _hollow_item(frame)
             items = legend.items + ((hollow,) if hollow else ())
             too_many = spec.events.mode == "cluster" and len(frame) > CLUSTER_MAX
-            note = _join(MODE_NOTES[mode], CLUSTER_NOTE if too_many else "", missing_note)  # type: ignore[index]
+            note = _join(
+                MODE_NOTES[mode],  # type: ignore[index]
+                CLUSTER_NOTE if too_many else "",
+                provisional,
+                missing_note,
+            )
             legends.append(Legend(legend.title, items, note=note))
     if want_grid or (mode == "aggregate" and want_heat):
         blob["grid"] = encode_grid(frame, unit=unit)
@@ -560,6 +569,7 @@ def add_event_layers(
             note = _join(
                 grid_legend.note,
                 MODE_NOTES["aggregate"] if mode == "aggregate" else "",
+                provisional,
                 missing_note,
             )
             legends.append(Legend(grid_legend.title, grid_legend.items, note=note))
@@ -597,6 +607,24 @@ def add_event_layers(
         chart = SeamChart(frame, seam=seam, bands_km=spec.events.distance_bands_km)
         chart.add_to(m)
     return legends
+
+
+def status_column(frame: pd.DataFrame) -> pd.Series:
+    """Return each event's status text for popups: provisional events say so, others are empty."""
+    flag = frame["provisional"] if "provisional" in frame else pd.Series(False, index=frame.index)
+    flag = flag.fillna(False).astype(bool)
+    return pd.Series(np.where(flag, PROVISIONAL_STATUS, ""), index=frame.index)
+
+
+def provisional_note(frame: pd.DataFrame) -> str:
+    """Return the legend's sentence on provisional events, or ``""`` when there are none."""
+    count = int(status_column(frame).ne("").sum()) if len(frame) else 0
+    if not count:
+        return ""
+    return (
+        f"{count:,} of these events are provisional (UCDP Candidate events, not yet vetted "
+        "for GED); their popups say so."
+    )
 
 
 def _hollow_item(frame: pd.DataFrame) -> LegendItem | None:

@@ -33,6 +33,8 @@ class IndexEntry:
     events: int = 0
     sources: tuple[str, ...] = ()
     built: str = ""
+    incidents: str = ""
+    cite: tuple[str, ...] = ()
 
 
 def _href(value: str) -> str:
@@ -55,7 +57,9 @@ def index_html(
             f"<dt>Data period</dt><dd>{period}</dd>"
             f"<dt>Events</dt><dd>{e.events:,}</dd>"
             f"<dt>Sources</dt><dd>{sources}</dd>"
-            f"<dt>Built</dt><dd>{text(e.built or built)}</dd></dl></article>"
+            + (f"<dt>Incident data</dt><dd>{text(e.incidents)}</dd>" if e.incidents else "")
+            + "".join(f'<dt>Cite</dt><dd class="geo-cite">{text(c)}</dd>' for c in e.cite)
+            + f"<dt>Built</dt><dd>{text(e.built or built)}</dd></dl></article>"
         )
     body = "\n".join(items) or "<p>No maps were built.</p>"
     return (
