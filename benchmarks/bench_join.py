@@ -56,7 +56,7 @@ LEVEL_NUMBER = {"governorate": 1, "district": 2, "subdistrict": 3}
 
 def real_layers(path: Path) -> ProjectLayers:
     """Return the project layers built by the tool from a COD-AB folder."""
-    from geo.catalog import load_boundaries
+    from geo.boundaries import load_boundaries
     from geo.layers import project_layers
 
     return project_layers(load_boundaries(path=path))

@@ -8,10 +8,10 @@ from __future__ import annotations
 import sys
 
 from geo import aggregate, pipeline
+from geo.boundaries.resolve import resolve_boundaries
 from geo.incidents import load_incidents, load_sample
 from geo.join import join_events
 from geo.layers import project_layers
-from geo.resolve import resolve_boundaries
 
 # 1. Everything at once, as the command line does it (output/ by default).
 report = pipeline.build(incidents=sys.argv[1:], out="output")

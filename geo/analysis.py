@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import aggregate, catalog, export, provenance
+from geo import aggregate, export, provenance
+from geo.boundaries.load import project_provenance
+from geo.boundaries.resolve import resolve_boundaries
 from geo.incidents import load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
-from geo.resolve import resolve_boundaries
 
 
 def _joined(
@@ -32,7 +33,7 @@ def _joined(
         inputs=loaded.datasets,
         filters=loaded.filters,
         boundaries=resolved.boundaries.source,
-        extra_sources=catalog.project_provenance(),
+        extra_sources=project_provenance(),
     )
     return loaded, resolved, layers, joined, prov
 

@@ -231,9 +231,9 @@ def boundaries_fetch(
     ] = None,
 ) -> None:
     """Download a boundary source, verify hash and size, and cache it."""
-    from geo import catalog
+    from geo import boundaries
 
-    _echo(catalog.fetch(source, mirror=mirror, progress=sys.stderr.isatty()).summary())
+    _echo(boundaries.fetch(source, mirror=mirror, progress=sys.stderr.isatty()).summary())
 
 
 @boundaries_app.command("import")
@@ -249,17 +249,17 @@ def boundaries_import(
     ] = False,
 ) -> None:
     """Import a local copy (folder or zip), verify it and copy it into the cache."""
-    from geo import catalog
+    from geo import boundaries
 
-    _echo(catalog.import_boundaries(path, allow_unverified=allow_unverified).summary())
+    _echo(boundaries.import_boundaries(path, allow_unverified=allow_unverified).summary())
 
 
 @boundaries_app.command("list")
 def boundaries_list() -> None:
     """List every layer: source, licence, features, where cached."""
-    from geo import catalog
+    from geo import boundaries
 
-    rows = catalog.list_layers()
+    rows = boundaries.list_layers()
     _echo(f"{len(rows)} layers (boundary sources first, then the project's own layers):")
     for row in rows:
         _echo(row.line())

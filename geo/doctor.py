@@ -30,17 +30,17 @@ class Check:
 
 
 def _boundaries() -> Check:
-    from geo import catalog
+    from geo import boundaries
 
     env = os.environ.get("GEO_BOUNDARIES")
     if env:
         return Check("boundaries", True, f"GEO_BOUNDARIES={env}")
     try:
-        cached = catalog.cached_sources()
+        cached = boundaries.cached_sources()
     except GeoError as exc:
         return Check("boundaries", False, exc.one_line(), "geo boundaries import PATH")
     if cached:
-        b = catalog.load_boundaries(cached[0])
+        b = boundaries.load_boundaries(cached[0])
         return Check(
             "boundaries",
             True,

@@ -20,7 +20,9 @@ import geopandas as gpd
 import pandas as pd
 
 import geo
-from geo import aggregate, assets, catalog, provenance, render
+from geo import aggregate, assets, provenance, render
+from geo.boundaries.load import project_provenance
+from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.incidents import store as incident_store
@@ -28,7 +30,6 @@ from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.paths import offline
 from geo.render.safe import script_json
-from geo.resolve import Resolved, resolve_boundaries
 from geo.spec import Filters, MapSpec, load_specs
 from geo.types import ProjectLayers
 from geo.write import write_text
@@ -243,7 +244,7 @@ def build(
     sources = (
         resolved.boundaries.source,
         *(d.provenance() for d in loaded.datasets),
-        *catalog.project_provenance(),
+        *project_provenance(),
     )
     outputs: list[MapOutput] = []
     entries: list[render.IndexEntry] = []

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo import schematic
+from geo.boundaries import schematic
 from geo.incidents import load_incidents, write_rejections
 from geo.join import join_events
 from geo.layers import project_layers

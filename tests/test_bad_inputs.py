@@ -20,7 +20,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import catalog, schematic
+from geo import boundaries
+from geo.boundaries import schematic
 from geo.cli import main
 from geo.errors import BoundaryError
 from geo.incidents import load_incidents
@@ -681,7 +682,7 @@ def test_bad_boundary_import_gives_one_line(tmp_path, capsys, make, args, exit_c
     folder = make(tmp_path)
     code, _, err = run(capsys, "boundaries", "import", folder, *args)
     assert_one_line_error(code, err, exit_code, *needles)
-    assert catalog.cached_sources() == []
+    assert boundaries.cached_sources() == []
 
 
 def test_boundary_file_that_is_not_json_is_named(tmp_path, capsys):
@@ -695,7 +696,7 @@ def test_import_refuses_utm_metres_without_crs(tmp_path, capsys):
     folder = _utm_without_crs(tmp_path)
     code, _, err = run(capsys, "boundaries", "import", folder, "--allow-unverified")
     assert_one_line_error(code, err, 3, "irq_admbnda_adm0_test.geojson", "metres")
-    assert catalog.cached_sources() == []
+    assert boundaries.cached_sources() == []
 
 
 def test_import_of_a_good_folder_with_allow_unverified(tmp_path, capsys):
@@ -703,7 +704,7 @@ def test_import_of_a_good_folder_with_allow_unverified(tmp_path, capsys):
     code, out, err = run(capsys, "boundaries", "import", folder, "--allow-unverified")
     assert (code, err) == (0, "")
     assert "differs from the catalog" in out or "differ from the catalog" in out
-    assert catalog.cached_sources() == ["ocha-cod-ab"]
+    assert boundaries.cached_sources() == ["ocha-cod-ab"]
 
 
 def test_build_refuses_utm_metres_without_crs(tmp_path, capsys):
@@ -719,7 +720,7 @@ def test_build_refuses_utm_metres_without_crs(tmp_path, capsys):
 
 def test_boundaries_in_web_mercator_are_converted(tmp_path, capsys):
     folder = fake_cod_ab(tmp_path / "b", to_crs="EPSG:3857")
-    loaded = catalog.load_boundaries(path=folder)
+    loaded = boundaries.load_boundaries(path=folder)
     assert loaded.governorates.crs == "EPSG:4326"
     assert any("converted from EPSG:3857 to EPSG:4326" in note for note in loaded.report)
     reference = schematic.build_boundaries().governorates.total_bounds
@@ -732,7 +733,7 @@ def test_boundaries_in_web_mercator_are_converted(tmp_path, capsys):
 
 def test_self_intersecting_polygon_is_repaired_and_reported(tmp_path, capsys):
     folder = fake_cod_ab(tmp_path / "b", twist_district=True)
-    loaded = catalog.load_boundaries(path=folder)
+    loaded = boundaries.load_boundaries(path=folder)
     assert loaded.districts.geometry.is_valid.all()
     notes = [n for n in loaded.report if "invalid geometry" in n]
     assert len(notes) == 1
@@ -755,7 +756,7 @@ def test_build_summary_reports_the_repair(tmp_path, capsys):
 
 def test_utm_without_crs_raises_boundary_error_naming_the_file(tmp_path):
     with pytest.raises(BoundaryError, match=r"irq_admbnda_adm0_test\.geojson.*projected metres"):
-        catalog.load_boundaries(path=_utm_without_crs(tmp_path))
+        boundaries.load_boundaries(path=_utm_without_crs(tmp_path))
 
 
 # --------------------------------------------------------------------------- map specs

@@ -1,4 +1,4 @@
-"""Tests of geo.catalog: the catalog file, CRS and repair on read, tiling, fetch, import, load."""
+"""Tests of geo.boundaries: the catalog file, CRS and repair on read, tiling, fetch, import."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo import catalog
+from geo import boundaries, paths
 from geo.errors import BoundaryError, CatalogError, ChecksumError, DownloadError
 from geo.types import ADMIN_COLUMNS, LEVELS
 
-CATALOG = catalog.load_catalog()
+CATALOG = boundaries.load_catalog()
 ENTRIES = [(src.key, e) for src in CATALOG.sources for e in src.layers]
 METRIC = "EPSG:32638"
 
@@ -74,11 +74,11 @@ def test_project_layers_are_listed_in_the_catalog():
 
 
 def test_unknown_catalog_key_is_an_error(tmp_path):
-    text = catalog.load_catalog().path.read_text(encoding="utf-8")
+    text = boundaries.load_catalog().path.read_text(encoding="utf-8")
     bad = tmp_path / "catalog.toml"
     bad.write_text(text.replace("preference = 2\n", 'preference = 2\nmirrors = ["x"]\n'))
     with pytest.raises(CatalogError, match=r"\[sources.geoboundaries\]: unknown key 'mirrors'"):
-        catalog.load_catalog(bad)
+        boundaries.load_catalog(bad)
 
 
 def test_unknown_source_names_the_known_ones():
@@ -105,7 +105,7 @@ def test_web_mercator_is_converted_and_noted(tmp_path):
     square = box(44.0, 34.0, 44.1, 34.1)
     mercator = gpd.GeoSeries([square], crs="EPSG:4326").to_crs("EPSG:3857").iat[0]
     file = _write_geojson(tmp_path / "m.geojson", [_feature(mercator, code="A")], "EPSG:3857")
-    gdf, notes = catalog.read_layer_file(file)
+    gdf, notes = boundaries.read_layer_file(file)
     assert gdf.crs.equals("EPSG:4326")
     assert gdf.total_bounds == pytest.approx([44.0, 34.0, 44.1, 34.1], abs=1e-6)
     assert any("converted from EPSG:3857" in n for n in notes)
@@ -115,7 +115,7 @@ def test_projected_metres_without_crs_are_refused(tmp_path):
     utm = box(400_000, 3_800_000, 410_000, 3_810_000)
     file = _write_geojson(tmp_path / "utm.geojson", [_feature(utm, code="A")])
     with pytest.raises(BoundaryError, match=r"utm.geojson.*look like projected metres") as info:
-        catalog.read_layer_file(file)
+        boundaries.read_layer_file(file)
     assert "EPSG:4326" in info.value.hint
 
 
@@ -124,7 +124,7 @@ def test_declared_projected_crs_is_converted(tmp_path):
         {"code": ["A"]}, geometry=[box(400_000, 3_800_000, 410_000, 3_810_000)], crs=METRIC
     )
     gdf.to_file(tmp_path / "utm.gpkg")
-    out, notes = catalog.read_layer_file(tmp_path / "utm.gpkg")
+    out, notes = boundaries.read_layer_file(tmp_path / "utm.gpkg")
     assert out.crs.equals("EPSG:4326")
     assert -180 <= out.total_bounds[0] <= 180
     assert any("converted from EPSG:32638" in n for n in notes)
@@ -136,7 +136,7 @@ def test_invalid_geometry_is_repaired_and_reported(tmp_path):
         tmp_path / "b.geojson",
         [_feature(box(45, 34, 45.1, 34.1), code="OK"), _feature(bowtie, code="BAD")],
     )
-    gdf, notes = catalog.read_layer_file(file)
+    gdf, notes = boundaries.read_layer_file(file)
     assert gdf.is_valid.all()
     assert set(gdf.geom_type) <= {"Polygon", "MultiPolygon"}
     assert gdf.geometry.iat[1].area == pytest.approx(0.005, rel=1e-6)
@@ -158,7 +158,7 @@ def test_missing_geometry_is_an_error(tmp_path):
         )
     )
     with pytest.raises(BoundaryError, match=r"1 feature.*without geometry.*feature 2"):
-        catalog.read_layer_file(file)
+        boundaries.read_layer_file(file)
 
 
 # --------------------------------------------------------------------------- tiling
@@ -171,7 +171,7 @@ def _layer(boxes: dict[str, shapely.Polygon]) -> gpd.GeoDataFrame:
 def test_two_adjacent_squares_tile_their_rectangle():
     country = _layer({"IQ": box(44.0, 34.0, 44.2, 34.1)})
     layer = _layer({"A": box(44.0, 34.0, 44.1, 34.1), "B": box(44.1, 34.0, 44.2, 34.1)})
-    assert catalog.check_tiling(country, layer, label="toy") == []
+    assert boundaries.check_tiling(country, layer, label="toy") == []
 
 
 def test_gap_overlap_and_spill_over_are_reported():
@@ -182,7 +182,7 @@ def test_gap_overlap_and_spill_over_are_reported():
         "B": box(44.1, 34.0, 44.2, 34.1),
         "C": box(44.25, 34.0, 44.35, 34.1),  # a 0.05° gap and 0.05° beyond: about 51.2 km² each
     })  # fmt: skip
-    notes = catalog.check_tiling(country, layer, label="toy")
+    notes = boundaries.check_tiling(country, layer, label="toy")
     assert len(notes) == 3
     gap, spill, overlap = notes
 
@@ -200,7 +200,7 @@ def test_gap_overlap_and_spill_over_are_reported():
 def test_slivers_below_tolerance_pass():
     country = _layer({"IQ": box(44.0, 34.0, 44.2, 34.1)})
     layer = _layer({"A": box(44.0, 34.0, 44.1, 34.1), "B": box(44.1000001, 34.0, 44.2, 34.1)})
-    assert catalog.check_tiling(country, layer, label="toy") == []
+    assert boundaries.check_tiling(country, layer, label="toy") == []
 
 
 # --------------------------------------------------------------------------- synthetic sources
@@ -248,14 +248,14 @@ def _toy_cod_ab(folder: Path, *, duplicate: bool = False) -> Path:
 
 def test_import_refuses_files_that_differ_from_the_catalog(tmp_path):
     with pytest.raises(ChecksumError, match=r"3 file.*differ from the ocha-cod-ab catalog") as info:
-        catalog.import_boundaries(_toy_cod_ab(tmp_path / "toy"))
+        boundaries.import_boundaries(_toy_cod_ab(tmp_path / "toy"))
     assert "allow-unverified" in info.value.hint
-    assert catalog.cached_sources() == []
+    assert boundaries.cached_sources() == []
 
 
 def test_import_unverified_records_hashes_and_loads(tmp_path):
     folder = _toy_cod_ab(tmp_path / "toy")
-    report = catalog.import_boundaries(folder, allow_unverified=True)
+    report = boundaries.import_boundaries(folder, allow_unverified=True)
     assert report.source == "ocha-cod-ab" and not report.verified
     adm1 = folder / "irq_admbnda_adm1_toy.geojson"
     status = next(f for f in report.files if f.level == "governorate")
@@ -263,8 +263,8 @@ def test_import_unverified_records_hashes_and_loads(tmp_path):
     assert status.size == adm1.stat().st_size
     assert "UNVERIFIED" in report.summary()
     assert any("subdistrict" in n and "not present" in n for n in report.notes)
-    assert catalog.cached_sources() == ["ocha-cod-ab"]
-    b = catalog.load_boundaries()
+    assert boundaries.cached_sources() == ["ocha-cod-ab"]
+    b = boundaries.load_boundaries()
     assert list(b.districts.columns) == list(ADMIN_COLUMNS)
     assert b.subdistricts is None
     assert b.districts["adm1_code"].tolist() == ["IQG10", "IQG10", "IQG13"]
@@ -279,7 +279,7 @@ def test_import_from_zip_with_nested_folder(tmp_path):
     with zipfile.ZipFile(archive, "w") as z:
         for f in folder.iterdir():
             z.write(f, f"cod-ab/nested/{f.name}")
-    report = catalog.import_boundaries(archive, allow_unverified=True)
+    report = boundaries.import_boundaries(archive, allow_unverified=True)
     assert len(report.files) == 3
     assert {p.name for p in report.directory.iterdir()} == {
         "manifest.json",
@@ -290,30 +290,30 @@ def test_import_from_zip_with_nested_folder(tmp_path):
 def test_duplicate_codes_fail_validation_once_with_every_problem(tmp_path):
     folder = _toy_cod_ab(tmp_path / "toy", duplicate=True)
     with pytest.raises(BoundaryError, match="codes are not unique: IQG10Q01"):
-        catalog.load_boundaries(path=folder)
+        boundaries.load_boundaries(path=folder)
 
 
 def test_unrecognised_and_incomplete_folders(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(CatalogError, match="no boundary files"):
-        catalog.import_boundaries(tmp_path / "empty")
+        boundaries.import_boundaries(tmp_path / "empty")
     other = tmp_path / "other"
     other.mkdir()
     _write_geojson(other / "roads.geojson", [_feature(box(44, 34, 45, 35), highway="primary")])
     with pytest.raises(CatalogError, match=r"no known boundary source.*roads.geojson"):
-        catalog.import_boundaries(other)
+        boundaries.import_boundaries(other)
     folder = _toy_cod_ab(tmp_path / "toy")
     (folder / "irq_admbnda_adm2_toy.geojson").unlink()
     with pytest.raises(CatalogError, match=r"lacks the ocha-cod-ab layer\(s\) district"):
-        catalog.import_boundaries(folder)
+        boundaries.import_boundaries(folder)
 
 
 def test_nothing_cached_says_how_to_get_boundaries():
     with pytest.raises(CatalogError, match="no boundaries cached") as info:
-        catalog.load_boundaries()
+        boundaries.load_boundaries()
     assert "geo boundaries import PATH" in info.value.hint
     with pytest.raises(CatalogError, match="'geoboundaries' is not cached"):
-        catalog.load_boundaries("geoboundaries")
+        boundaries.load_boundaries("geoboundaries")
 
 
 # --------------------------------------------------------------------------- fetch
@@ -343,7 +343,7 @@ def server(tmp_path):
 def toy_remote(tmp_path):
     """A catalog whose one fetchable source is the toy COD-AB-shaped files, pinned."""
     files = _toy_cod_ab(tmp_path / "files")
-    text = catalog.load_catalog().path.read_text(encoding="utf-8")
+    text = boundaries.load_catalog().path.read_text(encoding="utf-8")
     text = text.split("[sources.geoboundaries]")[0].split("[[sources.ocha-cod-ab.layers]]")[0]
     text = text.replace('delivery = "import"', 'delivery = "fetch"').replace(
         'base_url = ""', 'base_url = "http://127.0.0.1:9/unused/"'
@@ -360,7 +360,7 @@ def toy_remote(tmp_path):
         )
     path = tmp_path / "catalog.toml"
     path.write_text(text, encoding="utf-8")
-    return catalog.load_catalog(path), files
+    return boundaries.load_catalog(path), files
 
 
 def _publish(files: Path, root: Path) -> None:
@@ -378,12 +378,12 @@ def test_fetch_downloads_verifies_and_caches(server, toy_remote, online):
     root, url = server
     cat, files = toy_remote
     _publish(files, root)
-    report = catalog.fetch("ocha-cod-ab", mirror=url, catalog=cat)
+    report = boundaries.fetch("ocha-cod-ab", mirror=url, catalog=cat)
     assert [f.action for f in report.files] == ["downloaded"] * 3
     assert all(f.verified for f in report.files)
     for f in report.files:
         assert (report.directory / f.name).read_bytes() == (files / f.name).read_bytes()
-    again = catalog.fetch("ocha-cod-ab", mirror=url, catalog=cat)
+    again = boundaries.fetch("ocha-cod-ab", mirror=url, catalog=cat)
     assert [f.action for f in again.files] == ["already cached"] * 3
     assert "verified" in again.summary()
 
@@ -396,14 +396,14 @@ def test_fetch_wrong_hash_is_not_cached(server, toy_remote, online):
     data = served.read_bytes()
     served.write_bytes(data.replace(b"Kirkuk", b"Kirkuq"))  # same size, other bytes
     with pytest.raises(ChecksumError) as info:
-        catalog.fetch("ocha-cod-ab", mirror=url, catalog=cat)
+        boundaries.fetch("ocha-cod-ab", mirror=url, catalog=cat)
     message = str(info.value)
     expected = hashlib.sha256(data).hexdigest()
     got = hashlib.sha256(served.read_bytes()).hexdigest()
     assert "irq_admbnda_adm1_toy.geojson" in message
     assert f"expected {expected}" in message and f"sha256 {got}" in message
     assert "not cached" in message
-    cached = catalog.paths.boundaries_cache_dir() / "ocha-cod-ab"
+    cached = paths.boundaries_cache_dir() / "ocha-cod-ab"
     assert not (cached / "irq_admbnda_adm1_toy.geojson").exists()
 
 
@@ -417,8 +417,8 @@ def test_fetch_wrong_size_is_not_cached(server, toy_remote, online):
     with pytest.raises(
         ChecksumError, match=f"has {size + 1} bytes, expected {size}; the file was not cached"
     ):
-        catalog.fetch("ocha-cod-ab", mirror=url, catalog=cat)
-    assert not (catalog.paths.boundaries_cache_dir() / "ocha-cod-ab" / served.name).exists()
+        boundaries.fetch("ocha-cod-ab", mirror=url, catalog=cat)
+    assert not (paths.boundaries_cache_dir() / "ocha-cod-ab" / served.name).exists()
 
 
 def test_fetch_server_down(toy_remote, online):
@@ -429,7 +429,7 @@ def test_fetch_server_down(toy_remote, online):
     with pytest.raises(
         DownloadError, match=r"could not download http://127.0.0.1.*cannot be reached"
     ) as info:
-        catalog.fetch("ocha-cod-ab", mirror=f"http://127.0.0.1:{port}/", catalog=cat)
+        boundaries.fetch("ocha-cod-ab", mirror=f"http://127.0.0.1:{port}/", catalog=cat)
     assert "--mirror URL" in info.value.hint and "geo boundaries import PATH" in info.value.hint
 
 
@@ -437,19 +437,19 @@ def test_fetch_missing_file_on_server(server, toy_remote, online):
     _, url = server
     cat, _ = toy_remote
     with pytest.raises(DownloadError, match="HTTP 404"):
-        catalog.fetch("ocha-cod-ab", mirror=url, catalog=cat)
+        boundaries.fetch("ocha-cod-ab", mirror=url, catalog=cat)
 
 
 def test_fetch_offline_does_not_try(toy_remote):
     cat, _ = toy_remote
     with pytest.raises(DownloadError, match="GEO_OFFLINE") as info:
-        catalog.fetch("ocha-cod-ab", mirror="http://127.0.0.1:9/", catalog=cat)
+        boundaries.fetch("ocha-cod-ab", mirror="http://127.0.0.1:9/", catalog=cat)
     assert "geo boundaries import PATH" in info.value.hint
 
 
 def test_cod_ab_cannot_be_fetched():
     with pytest.raises(CatalogError, match="not downloaded by the tool"):
-        catalog.fetch("ocha-cod-ab")
+        boundaries.fetch("ocha-cod-ab")
 
 
 # --------------------------------------------------------------------------- the real COD-AB
@@ -457,7 +457,7 @@ def test_cod_ab_cannot_be_fetched():
 
 @pytest.fixture(scope="module")
 def cod_ab(cod_ab_dir):
-    return catalog.load_boundaries(path=cod_ab_dir)
+    return boundaries.load_boundaries(path=cod_ab_dir)
 
 
 @pytest.mark.shared_data
@@ -493,10 +493,10 @@ def test_real_cod_ab_loads_in_the_canonical_schema(cod_ab):
 
 @pytest.mark.shared_data
 def test_real_cod_ab_import_and_list(cod_ab_dir):
-    report = catalog.import_boundaries(cod_ab_dir)
+    report = boundaries.import_boundaries(cod_ab_dir)
     assert report.verified and report.source == "ocha-cod-ab"
-    assert catalog.cached_sources() == ["ocha-cod-ab"]
-    rows = {row.key: row for row in catalog.list_layers()}
+    assert boundaries.cached_sources() == ["ocha-cod-ab"]
+    rows = {row.key: row for row in boundaries.list_layers()}
     counts = {level: rows[f"ocha-cod-ab/{level}"].features for level in LEVELS}
     assert counts == {"country": 1, "governorate": 18, "district": 101, "subdistrict": 294}
     district = rows["ocha-cod-ab/district"]
@@ -515,16 +515,16 @@ def test_real_cod_ab_import_and_list(cod_ab_dir):
     ):
         assert rows[key].kind == "project" and rows[key].licence
         assert key in rows[key].line()
-    assert catalog.load_boundaries().source.files == report.provenance.files
+    assert boundaries.load_boundaries().source.files == report.provenance.files
 
 
 @pytest.mark.shared_data
 def test_changed_cache_file_is_detected(cod_ab_dir):
-    report = catalog.import_boundaries(cod_ab_dir)
+    report = boundaries.import_boundaries(cod_ab_dir)
     cached = report.directory / "irq_admbnda_adm0_cso_itos_20190603.geojson"
     cached.write_bytes(cached.read_bytes().replace(b"Iraq", b"Irak"))
     with pytest.raises(ChecksumError, match="changed since it was stored"):
-        catalog.load_boundaries("ocha-cod-ab")
+        boundaries.load_boundaries("ocha-cod-ab")
 
 
 @pytest.mark.shared_data
@@ -539,7 +539,7 @@ def test_geoboundaries_shaped_files_derive_governorates_spatially(cod_ab, tmp_pa
             "shapeGroup": "IRQ", "shapeType": f"ADM{n}",
         }, geometry=src.geometry, crs="EPSG:4326")  # fmt: skip
         gdf.to_file(folder / f"geoBoundaries-IRQ-ADM{n}.geojson")
-    b = catalog.load_boundaries(path=folder)
+    b = boundaries.load_boundaries(path=folder)
     assert b.source.key == "geoboundaries" and b.subdistricts is None
     assert b.districts["code"].str.startswith("GB-IQG").all()
     derived = b.districts.set_index("code")["adm1_code"].str.removeprefix("GB-")
@@ -555,5 +555,5 @@ def test_fetch_with_progress_bar(server, toy_remote, online):
     root, url = server
     cat, files = toy_remote
     _publish(files, root)
-    report = catalog.fetch("ocha-cod-ab", mirror=url, progress=True, catalog=cat)
+    report = boundaries.fetch("ocha-cod-ab", mirror=url, progress=True, catalog=cat)
     assert all(f.verified and f.action == "downloaded" for f in report.files)

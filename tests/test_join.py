@@ -430,7 +430,7 @@ def test_real_governorates_agree_with_an_independent_sjoin(cod_ab_dir, ucdp_csv)
 @pytest.mark.slow
 def test_real_zone_flags_agree_with_zone_members(cod_ab_dir, ucdp_csv):
     """With the project's own layers, a zone flag is set exactly for events in its members."""
-    from geo.catalog import load_boundaries
+    from geo.boundaries import load_boundaries
     from geo.layers import project_layers
 
     layers = project_layers(load_boundaries(path=cod_ab_dir))

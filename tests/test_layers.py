@@ -10,7 +10,8 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo import catalog, layers
+from geo import boundaries, layers
+from geo.boundaries import definitions
 from geo.errors import CatalogError
 from geo.types import ADMIN_COLUMNS, ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
 
@@ -123,7 +124,7 @@ def test_normalise_name_keeps_distinct_names_apart():
 
 
 def test_disputed_file_lists_every_member_with_source_and_status():
-    data = layers.disputed_data()
+    data = definitions.disputed_data()
     assert set(data.definition("unami-2009").members) == UNAMI
     assert set(data.definition("article-140-wide").members) == WIDE
     for area in data.areas:
@@ -144,7 +145,7 @@ def test_disputed_file_lists_every_member_with_source_and_status():
 
 
 def test_hamrin_file_lists_members_with_reasons():
-    data = layers.hamrin_data()
+    data = definitions.hamrin_data()
     assert [m.code for m in data.members] == [
         "IQG13Q01N03", "IQG13Q02N01", "IQG16Q06N02", "IQG16Q01N01", "IQG16Q07N03", "IQG16Q07N01",
         "IQG10Q06N03", "IQG10Q01N01", "IQG10Q01N02", "IQG10Q05N04", "IQG10Q05N01",
@@ -323,7 +324,7 @@ def test_project_places_file_reads():
 
 @pytest.fixture(scope="module")
 def real(cod_ab_dir):
-    b = catalog.load_boundaries(path=cod_ab_dir)
+    b = boundaries.load_boundaries(path=cod_ab_dir)
     return b, layers.project_layers(b)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from browser import ready
 
-from geo import catalog, pipeline
+from geo import boundaries, pipeline
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,7 @@ def cod_ab_build(tmp_path_factory, cod_ab_dir, offline_assets):
         mp.setenv("GEO_ASSETS_DIR", str(offline_assets.folder))
         mp.setenv("GEO_OFFLINE", "1")
         mp.setenv("SOURCE_DATE_EPOCH", "1764374400")
-        catalog.import_boundaries(cod_ab_dir)
+        boundaries.import_boundaries(cod_ab_dir)
         report = pipeline.build(out=out, force=True)
     return report
 

@@ -1,4 +1,4 @@
-"""Tests of the schematic boundary fallback (geo/schematic.py) and its agreement benchmark."""
+"""Tests of the schematic boundary fallback (geo.boundaries.schematic) and its benchmark."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.boundaries.schematic import OUTLINE_COLUMNS, PLACE_COLUMNS, build_boundaries
 from geo.errors import BoundaryError
 from geo.paths import resource
-from geo.schematic import OUTLINE_COLUMNS, PLACE_COLUMNS, build_boundaries
 from geo.types import ADMIN_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@
 Every UCDP GED event in Iraq with an exact location (``where_prec`` 1) is placed in a
 governorate and a district twice: in the authoritative OCHA COD-AB layers (read-only
 from ``../shared/data``) and in the schematic layers the project derives from its own
-gazetteer (:func:`geo.schematic.build_boundaries`). The script prints the share of events
+gazetteer (:func:`geo.boundaries.schematic.build_boundaries`). The script prints the share of events
 placed in the same governorate, the same district and with the same disputed / not
 disputed status, as a Markdown table, and exits 1 when a target is missed.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.schematic import build_boundaries
+from geo.boundaries.schematic import build_boundaries
 from geo.write import write_text
 
 ROOT = Path(__file__).resolve().parents[2]

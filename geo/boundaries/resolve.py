@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from geo import catalog
+from geo.boundaries import schematic
+from geo.boundaries.load import cached_sources, load_boundaries
+from geo.boundaries.store import fetch
 from geo.errors import CatalogError, DownloadError
 from geo.paths import offline
 from geo.types import Boundaries
@@ -50,24 +52,22 @@ def resolve_boundaries(path: Path | str | None = None, *, download: bool = True)
         Try a download when nothing is cached (ignored when ``GEO_OFFLINE=1``).
     """
     if path is not None:
-        return Resolved(catalog.load_boundaries(path=path), "path", f"--boundaries {path}")
+        return Resolved(load_boundaries(path=path), "path", f"--boundaries {path}")
     env = os.environ.get("GEO_BOUNDARIES")
     if env:
-        return Resolved(catalog.load_boundaries(path=env), "env", f"GEO_BOUNDARIES={env}")
-    cached = catalog.cached_sources()
+        return Resolved(load_boundaries(path=env), "env", f"GEO_BOUNDARIES={env}")
+    cached = cached_sources()
     if cached:
-        return Resolved(catalog.load_boundaries(cached[0]), "cache", f"cache: {cached[0]}")
+        return Resolved(load_boundaries(cached[0]), "cache", f"cache: {cached[0]}")
     reason = "downloads are off (GEO_OFFLINE=1)" if offline() else ""
     if download and not offline():
         try:
-            catalog.fetch("geoboundaries")
+            fetch("geoboundaries")
             return Resolved(
-                catalog.load_boundaries("geoboundaries"), "download", "downloaded geoBoundaries"
+                load_boundaries("geoboundaries"), "download", "downloaded geoBoundaries"
             )
         except (DownloadError, CatalogError) as exc:
             reason = exc.one_line()
-    from geo import schematic
-
     detail = "schematic fallback: no authoritative boundaries cached"
     if reason:
         detail += f" ({reason})"
