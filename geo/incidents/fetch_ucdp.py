@@ -48,9 +48,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import requests
 
+from geo.download import Downloaded, offline_error
+from geo.download import stream_unpinned as download
 from geo.errors import ChecksumError, DownloadError, GeoError, InputError
 from geo.incidents import store
-from geo.incidents.http import Downloaded, download, offline_error
 from geo.incidents.ucdp import CANDIDATE_CITATION, CITATION, LICENCE
 from geo.paths import offline
 from geo.write import atomic_path, sha256_file
