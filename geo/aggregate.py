@@ -1,10 +1,10 @@
-"""Counts per area × period × type, seam statistics (pure).
+"""Counts per area × period × role × type, seam statistics (pure).
 
 Rules
 -----
 * Every area of the chosen level appears, for every period between the first
-  and the last event and every event type present, with zeros where nothing
-  happened. Events the join left without an area (``join_status``
+  and the last event and every role and event type present, with zeros where
+  nothing happened. Events the join left without an area (``join_status``
   ``unmatched``) are counted in an extra area with an empty code, so totals
   always add up to the events given.
 * A zone (``unami-2009``, ``article-140-wide``, ``krg-area``, ``hamrin-area``)
@@ -17,8 +17,11 @@ Rules
   flag, the Hamrin area (built from sub-districts) the sub-district flag.
 * Change is against the previous period of the same area and type: absolute,
   and in percent where the previous period had events.
-* Rows are sorted by area code, period and event type, so reruns give
+* Rows are sorted by area code, period, role and event type, so reruns give
   identical files.
+* The role (``is_attack``, ``against_is``, ``clash``, ``none``; see
+  :mod:`geo.incidents.roles`) is a column of every table; the seam
+  statistics count each role in its own column (``events_is_attack`` …).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import pandas as pd
 
 from geo.errors import ValidationError
 from geo.join import METRIC_CRS
-from geo.types import ProjectLayers
+from geo.types import ROLES, ProjectLayers
 
 By = Literal[
     "governorate",
@@ -62,7 +65,7 @@ ZONES: dict[str, tuple[str, str, str]] = {
 _FREQ = {"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 NO_AREA = "(no area: outside every polygon, see the join report)"
 TABLE_COLUMNS: tuple[str, ...] = (
-    "level", "area_code", "area_name", "period", "period_start", "event_type",
+    "level", "area_code", "area_name", "period", "period_start", "role", "event_type",
     "events", "fatalities", "events_change", "events_change_pct", "fatalities_change",
     "coarse_excluded",
 )  # fmt: skip
@@ -143,9 +146,10 @@ def aggregate(
     by: By,
     period: Period = "month",
     by_type: bool = True,
+    by_role: bool = True,
     include_coarse: bool = False,
 ) -> pd.DataFrame:
-    """Count events and fatalities per area × period × event type.
+    """Count events and fatalities per area × period × role × event type.
 
     Parameters
     ----------
@@ -159,20 +163,23 @@ def aggregate(
         Calendar bucket; ``week`` is the ISO week (Monday to Sunday).
     by_type
         One row per event type present; otherwise all types together (``all``).
+    by_role
+        One row per role present; otherwise all roles together (``all``).
     include_coarse
         Count events whose location is coarser than the level too.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TABLE_COLUMNS`, every area × period × type (zeros
-        included), sorted by area code, period and type.
+        Columns :data:`TABLE_COLUMNS`, every area × period × role × type
+        (zeros included), sorted by area code, period, role and type.
     """
     codes, names = _areas(joined, layers, by)
     labels, all_labels = _periods(pd.to_datetime(joined["date"]), period)
     types = joined["event_type"].fillna("").astype(str) if by_type else None
     if types is None:
         types = pd.Series("all", index=joined.index)
+    roles = _roles(joined) if by_role else pd.Series("all", index=joined.index)
     coarse_col = ADMIN[by][1] if by in ADMIN else ZONES[by][2]
     coarse = joined[coarse_col].fillna(False).to_numpy(bool)
     excluded = coarse & (not include_coarse)
@@ -181,25 +188,31 @@ def aggregate(
         {
             "area_code": codes.to_numpy(),
             "period": labels.to_numpy(),
+            "role": roles.to_numpy(),
             "event_type": types.to_numpy(),
             "fatalities": pd.array(joined["fatalities"], dtype="Int64"),
             "excluded": excluded,
         }
     )
-    group = ["area_code", "period", "event_type"]
+    group = ["area_code", "period", "role", "event_type"]
     kept = keys[~keys["excluded"]].groupby(group, sort=False)
     counts = pd.DataFrame({"events": kept.size(), "fatalities": kept["fatalities"].sum()})
     left = keys[keys["excluded"]].groupby(group, sort=False).size().rename("coarse_excluded")
 
     grid = pd.MultiIndex.from_product(
-        [sorted(names.index), all_labels, sorted(types.unique()) if len(keys) else []],
+        [
+            sorted(names.index),
+            all_labels,
+            _role_order(roles.unique()) if len(keys) else [],
+            sorted(types.unique()) if len(keys) else [],
+        ],
         names=group,
     )
     table = counts.join(left, how="outer").reindex(grid).fillna(0).astype("int64")
     table = table.reset_index()
     table["fatalities"] = table["fatalities"].astype("Int64")
 
-    by_series = table.groupby(["area_code", "event_type"], sort=False)
+    by_series = table.groupby(["area_code", "role", "event_type"], sort=False)
     for col in ("events", "fatalities"):
         previous = by_series[col].shift(1).astype("Int64")
         table[f"{col}_change"] = (table[col].astype("Int64") - previous).astype("Int64")
@@ -213,9 +226,25 @@ def aggregate(
         table["period"].map(dict((lab, _start(lab, period)) for lab in all_labels))
     )
     table = table[list(TABLE_COLUMNS)]
-    return table.sort_values(["area_code", "period", "event_type"], kind="stable").reset_index(
-        drop=True
-    )
+    order = {r: k for k, r in enumerate(_role_order(table["role"].unique()))}
+    return table.sort_values(
+        ["area_code", "period", "role", "event_type"],
+        key=lambda col: col.map(order) if col.name == "role" else col,
+        kind="stable",
+    ).reset_index(drop=True)
+
+
+def _roles(joined: pd.DataFrame) -> pd.Series:
+    """Return each event's role (``all`` for tables from before roles existed)."""
+    if "role" not in joined:
+        return pd.Series("all", index=joined.index)
+    return joined["role"].fillna("").astype(str)
+
+
+def _role_order(values: Sequence[str]) -> list[str]:
+    """Return roles in the order of :data:`geo.types.ROLES`, others after them."""
+    rank = {r: k for k, r in enumerate(ROLES)}
+    return sorted(set(values), key=lambda r: (rank.get(r, len(rank)), r))
 
 
 def area_measures(
@@ -246,7 +275,13 @@ def area_measures(
         (EPSG:4326), one row per area (zeros included), sorted by code.
     """
     table = aggregate(
-        joined, layers, by=level, period="all", by_type=False, include_coarse=include_coarse
+        joined,
+        layers,
+        by=level,
+        period="all",
+        by_type=False,
+        by_role=False,
+        include_coarse=include_coarse,
     ).set_index("area_code")
     frame = layers.boundaries.level(level)
     out = frame[["code", "name", "geometry"]].sort_values("code", kind="stable")
@@ -287,13 +322,15 @@ def seam_stats(
         One row per side (``both``, ``krg``, ``federal``) and band: ``events``
         and ``fatalities`` within the band on that side, ``share_pct`` of the
         events considered, ``events_considered`` and ``left_out`` (coarse, or no
-        distance because the event has no location).
+        distance because the event has no location), then ``events_<role>``
+        for each role (:data:`geo.types.ROLES`): the band's events of that role.
     """
     dist = pd.to_numeric(joined["dist_krg_line_km"], errors="coerce").to_numpy(float)
     coarse = joined["coarse_adm3"].fillna(False).to_numpy(bool) & (not include_coarse)
     use = np.isfinite(dist) & ~coarse
     fatalities = pd.array(joined["fatalities"], dtype="Int64").fillna(0).to_numpy("int64")
     considered = int(use.sum())
+    roles = _roles(joined).to_numpy()
     rows = []
     for side in ("both", "krg", "federal"):
         on_side = {"both": use, "krg": use & (dist <= 0), "federal": use & (dist > 0)}[side]
@@ -309,6 +346,7 @@ def seam_stats(
                     "share_pct": round(100 * count / considered, 2) if considered else np.nan,
                     "events_considered": considered,
                     "left_out": len(dist) - considered,
+                    **{f"events_{r}": int((near & (roles == r)).sum()) for r in ROLES},
                 }
             )
     return pd.DataFrame(rows)

@@ -22,9 +22,15 @@ def _joined(
     is_only: bool,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    roles: Sequence[str] = (),
 ):
     loaded = load_incidents(
-        list(inputs), format=fmt, is_only=is_only, date_from=date_from, date_to=date_to
+        list(inputs),
+        format=fmt,
+        is_only=is_only,
+        date_from=date_from,
+        date_to=date_to,
+        roles=roles,
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
@@ -47,6 +53,7 @@ def join_file(
     is_only: bool = False,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    roles: Sequence[str] = (),
 ) -> str:
     """Join incident files to every area and zone and write the table; return a summary."""
     export.check_events_path(out)  # fail before the work, not after it
@@ -57,6 +64,7 @@ def join_file(
         is_only=is_only,
         date_from=date_from,
         date_to=date_to,
+        roles=roles,
     )
     path = export.write_events(joined.events, out, provenance=prov)
     return "\n".join(
@@ -80,11 +88,18 @@ def stats_file(
     is_only: bool = False,
     include_coarse: bool = False,
     seam: bool = False,
+    roles: Sequence[str] = (),
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary."""
     export.check_table_path(out)
     loaded, resolved, layers, joined, prov = _joined(
-        inputs, fmt=fmt, boundaries=boundaries, is_only=is_only, date_from=None, date_to=None
+        inputs,
+        fmt=fmt,
+        boundaries=boundaries,
+        is_only=is_only,
+        date_from=None,
+        date_to=None,
+        roles=roles,
     )
     if seam:
         table = aggregate.seam_stats(joined.events)

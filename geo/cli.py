@@ -95,9 +95,18 @@ def build(
             "--maps-dir", help="Folder of your own map specs (*.toml) instead of the shipped ones."
         ),
     ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Keep only these roles, comma-separated: attack (IS attacks), against "
+            "(operations against IS), clash, none.",
+        ),
+    ] = None,
 ) -> None:
     """Build every map (or the named ones) and the index page."""
     from geo import pipeline
+    from geo.incidents.roles import parse_roles
 
     status, progress = _progress()
     try:
@@ -113,6 +122,7 @@ def build(
             png=png,
             aggregates_only=aggregates_only,
             maps_dir=maps_dir,
+            roles=parse_roles(role),
             progress=progress,
         )
     finally:
@@ -145,9 +155,18 @@ def join(
     is_only: Annotated[bool, typer.Option("--is-only", help="Keep IS events only.")] = False,
     date_from: Annotated[str | None, typer.Option("--from")] = None,
     date_to: Annotated[str | None, typer.Option("--to")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Keep only these roles, comma-separated: attack (IS attacks), against "
+            "(operations against IS), clash, none.",
+        ),
+    ] = None,
 ) -> None:
     """Place every event in its areas and zones, with distances; write a table."""
     from geo import analysis
+    from geo.incidents.roles import parse_roles
 
     report = analysis.join_file(
         input,
@@ -157,6 +176,7 @@ def join(
         is_only=is_only,
         date_from=_date(date_from, "--from"),
         date_to=_date(date_to, "--to"),
+        roles=parse_roles(role),
     )
     _echo(report)
 
@@ -187,9 +207,18 @@ def stats(
         ),
     ] = False,
     seam: Annotated[bool, typer.Option("--seam", help="Write seam statistics instead.")] = False,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Keep only these roles, comma-separated: attack (IS attacks), against "
+            "(operations against IS), clash, none.",
+        ),
+    ] = None,
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics)."""
     from geo import analysis
+    from geo.incidents.roles import parse_roles
 
     _echo(
         analysis.stats_file(
@@ -202,6 +231,7 @@ def stats(
             is_only=is_only,
             include_coarse=include_coarse,
             seam=seam,
+            roles=parse_roles(role),
         )
     )
 

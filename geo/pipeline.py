@@ -31,7 +31,7 @@ from geo.layers import project_layers
 from geo.paths import offline
 from geo.render.safe import script_json
 from geo.spec import Filters, MapSpec, load_specs
-from geo.types import ProjectLayers
+from geo.types import ROLES, ProjectLayers
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
@@ -90,12 +90,20 @@ class BuildReport:
 
 
 def _filter(
-    events: gpd.GeoDataFrame, spec: MapSpec, *, date_from: dt.date | None, date_to: dt.date | None
+    events: gpd.GeoDataFrame,
+    spec: MapSpec,
+    *,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    roles: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     f = spec.filters
     keep = pd.Series(True, index=events.index)
     if f.is_only:
-        keep &= events["is_rule"].fillna("").astype(str) != ""
+        keep &= events["role"] != "none"
+    wanted = [r for r in f.roles if not roles or r in roles] if f.roles else list(roles)
+    if f.roles or roles:
+        keep &= events["role"].isin(wanted)
     lo = max(filter(None, [f.date_from, date_from]), default=None)
     hi = min(filter(None, [f.date_to, date_to]), default=None)
     if lo is not None:
@@ -160,6 +168,7 @@ def build(
     png: bool = False,
     aggregates_only: bool = False,
     maps_dir: Path | str | None = None,
+    roles: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the named maps (all shipped specs by default) and the index page.
@@ -186,6 +195,9 @@ def build(
         Leave raw event points out of every map (for data that may not be republished).
     maps_dir
         A folder of your own map specs to use instead of the shipped ones.
+    roles
+        Keep only events with these roles (``is_attack``, ``against_is``,
+        ``clash``, ``none``), on top of each spec's filters.
     progress
         Called with a short message at each step.
 
@@ -240,6 +252,7 @@ def build(
         date_from,
         date_to,
         aggregates_only,
+        *roles,
     )
     sources = (
         resolved.boundaries.source,
@@ -254,7 +267,7 @@ def build(
         target = out_dir / f"{spec.name}.html"
         if spec.filters not in filtered:  # maps with the same filters share one selection
             filtered[spec.filters] = _filter(
-                joined.events, spec, date_from=date_from, date_to=date_to
+                joined.events, spec, date_from=date_from, date_to=date_to, roles=roles
             )
         events = filtered[spec.filters]
         spec_key = _fingerprint(inputs_key, spec.digest)
@@ -299,7 +312,7 @@ def build(
             continue
         context = render.RenderContext(
             sources=sources,
-            filters=_filters_dict(spec, date_from, date_to),
+            filters=_filters_dict(spec, date_from, date_to, roles),
             period=_period(events),
             caveats=(incident_caveat, *layers.notes, *resolved.boundaries.report[:5]),
             acled=any(d.acled for d in loaded.datasets),
@@ -367,9 +380,14 @@ def _incident_caveat(loaded: LoadResult, default: incident_store.DefaultIncident
     return text
 
 
-def _filters_dict(spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None) -> dict:
+def _filters_dict(
+    spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None, roles: Sequence[str] = ()
+) -> dict:
     f = spec.filters
-    out: dict[str, str] = {"IS actors only": "yes" if f.is_only else "no"}
+    out: dict[str, str] = {"IS-involved events only": "yes" if f.is_only else "no"}
+    chosen = [r for r in ROLES if (not f.roles or r in f.roles) and (not roles or r in roles)]
+    if f.roles or roles:
+        out["roles"] = ", ".join(chosen) or "(none)"
     lo = max(filter(None, [f.date_from, date_from]), default=None)
     hi = min(filter(None, [f.date_to, date_to]), default=None)
     if lo:

@@ -37,6 +37,7 @@ from typing import Any, Literal, get_args
 
 from geo.errors import SpecError
 from geo.paths import resource
+from geo.types import ROLES
 
 LayerName = Literal[
     "governorates",
@@ -81,6 +82,7 @@ class Filters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     event_types: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # is_attack, against_is, clash, none; empty: all
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,13 @@ _TOP = {
     "choropleth": dict,
 }
 _VIEW = {"governorates": list, "bounds": list}
-_FILTERS = {"is_only": bool, "date_from": dt.date, "date_to": dt.date, "event_types": list}
+_FILTERS = {
+    "is_only": bool,
+    "date_from": dt.date,
+    "date_to": dt.date,
+    "event_types": list,
+    "roles": list,
+}
 _EVENTS = {"mode": str, "color_by": str, "distance_bands_km": list}
 _CHORO = {"level": str, "measure": str, "scheme": str, "k": int, "levels": list}
 _REQUIRED = ("title", "description", "layers")
@@ -265,6 +273,10 @@ def parse_spec(
         date_from=f_t.get("date_from"),
         date_to=f_t.get("date_to"),
         event_types=_strings(f_t.get("event_types", []), "filters.event_types", src),
+        roles=tuple(
+            _choice(r, ROLES, "filters.roles item", src)
+            for r in _strings(f_t.get("roles", []), "filters.roles", src)
+        ),
     )
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise SpecError(

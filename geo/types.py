@@ -27,6 +27,10 @@ import geopandas as gpd
 Level = Literal["country", "governorate", "district", "subdistrict"]
 LEVELS: tuple[Level, ...] = ("country", "governorate", "district", "subdistrict")
 
+#: An event's role with respect to IS (rules per source: :mod:`geo.incidents.roles`).
+Role = Literal["is_attack", "against_is", "clash", "none"]
+ROLES: tuple[Role, ...] = ("is_attack", "against_is", "clash", "none")
+
 ADMIN_COLUMNS: tuple[str, ...] = (
     "code",
     "name",
@@ -61,7 +65,9 @@ ZONE_COLUMNS: tuple[str, ...] = (
 #: own code as text (``acled:1``, ``ucdp:4``, ``user:exact``); ``source_row`` the
 #: 1-based line number in the file (header = line 1); ``flags`` ``;``-joined
 #: markers such as ``outside_iraq`` or ``swapped_latlon_fixed``; ``is_rule`` the
-#: IS-filter rule that matched, empty when none did; ``synthetic`` True only for
+#: IS-filter rule that matched, empty when none did; ``role`` the event's role
+#: with respect to IS (``is_attack``, ``against_is``, ``clash`` or ``none``; see
+#: :mod:`geo.incidents.roles`); ``synthetic`` True only for
 #: generated rows; ``provisional`` True for rows not yet vetted by their source
 #: (UCDP Candidate events); ``precision_level`` the finest admin level the location can
 #: support: ``point`` (exact or near), ``subdistrict``, ``district``,
@@ -95,6 +101,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "dataset",
     "source_row",
     "is_rule",
+    "role",
     "flags",
     "synthetic",
     "provisional",

@@ -258,6 +258,7 @@ def synthetic_events(n: int = 12, *, hostile: str | None = None, seed: int = 0) 
             "dataset": "synthetic",
             "source_row": np.arange(2, n + 2),
             "is_rule": "actor",
+            "role": [("is_attack", "against_is", "clash")[i % 3] for i in range(n)],
             "flags": "",
             "synthetic": True,
             "provisional": [i % 7 == 3 for i in range(n)],

@@ -45,6 +45,7 @@ TEXT_COLUMNS: tuple[str, ...] = (
     "source",
     "source_url",
     "notes",
+    "role",
 )
 
 #: Flags a row can carry, in the order they are joined.
@@ -231,6 +232,7 @@ def assemble(
             "source": texts["source"],
             "source_url": url,
             "notes": texts["notes"],
+            "role": stripped(texts["role"]),
             "dataset": constant(dataset, n),
             "source_row": np.asarray(lines, dtype=np.int64),
             "flags": flags,

@@ -31,9 +31,10 @@ from geo.errors import InputError
 from geo.incidents import acled, table, ucdp, vector
 from geo.incidents.canonical import FLAGS, assemble
 from geo.incidents.encoding import Content, lead_byte, read_content, to_utf8
-from geo.incidents.filters import filter_mask, is_rules
+from geo.incidents.filters import filter_mask, is_sides
 from geo.incidents.rawcsv import read_strings
 from geo.incidents.result import DatasetInfo, Format, LoadResult
+from geo.incidents.roles import derive_roles
 from geo.incidents.validate import Problems, stripped
 from geo.types import EVENT_COLUMNS, REJECTION_COLUMNS
 from geo.write import write_text
@@ -403,6 +404,7 @@ def load_incidents(
     date_to: Any = None,
     event_types: Sequence[str] | None = None,
     is_only: bool = False,
+    roles: Sequence[str] | None = None,
     max_rows: int | None = None,
     date_format: str | None = None,
 ) -> LoadResult:
@@ -424,7 +426,10 @@ def load_incidents(
     event_types
         Keep only these event types.
     is_only
-        Keep only events whose actor1 or actor2 matches an IS rule.
+        Keep only IS-involved events (``role`` other than ``none``; see
+        :mod:`geo.incidents.roles`).
+    roles
+        Keep only events with one of these roles.
     max_rows
         Refuse inputs with more data rows than this (default ``GEO_MAX_ROWS``
         or 5,000,000); rows are counted before they are parsed.
@@ -478,7 +483,14 @@ def load_incidents(
     if rejected_mask.any():
         frame, datasets = frame.loc[~rejected_mask], datasets[~rejected_mask]
     accepted = frame.reset_index(drop=True)
-    accepted["is_rule"] = is_rules(accepted["actor1"], accepted["actor2"])
+    accepted["is_rule"], is1, is2 = is_sides(accepted["actor1"], accepted["actor2"])
+    accepted["role"] = derive_roles(
+        is1=is1,
+        is2=is2,
+        event_type=accepted["event_type"],
+        stated=accepted["role"],
+        dataset=accepted["dataset"],
+    )
     flags = accepted["flags"].value_counts()
     flag_counts = {"any": int(flags[flags.index != ""].sum())}
     for name in FLAGS:
@@ -486,7 +498,12 @@ def load_incidents(
         if count:
             flag_counts[name] = count
     keep, applied = filter_mask(
-        accepted, date_from=date_from, date_to=date_to, event_types=event_types, is_only=is_only
+        accepted,
+        date_from=date_from,
+        date_to=date_to,
+        event_types=event_types,
+        is_only=is_only,
+        roles=roles,
     )
     kept = accepted if keep.all() else accepted.loc[keep]
     events = _sorted(kept, datasets if keep.all() else datasets[keep])

@@ -24,6 +24,9 @@ Columns are found by name, ignoring case; the first match wins.
   ``source_url`` (or ``url``), ``notes`` (or ``description``).
 - ``fatalities`` (or ``deaths``/``killed``/``best``), ``fatalities_low``
   (or ``low``), ``fatalities_high`` (or ``high``).
+- ``role`` ← ``role`` (``is_attack``, ``against_is``, ``clash`` or ``none``,
+  any case; empty means "derive it from the actors", see
+  :mod:`geo.incidents.roles`); any other value rejects the row.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import pandas as pd
 
 from geo.errors import InputError
 from geo.incidents.canonical import Mapped
+from geo.incidents.roles import ROLES
 from geo.incidents.validate import Problems, parse_code, parse_dates, stripped
 
 LAT_NAMES = ("latitude", "lat", "y")
@@ -56,6 +60,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "fatalities": ("fatalities", "deaths", "killed", "best"),
     "fatalities_low": ("fatalities_low", "low"),
     "fatalities_high": ("fatalities_high", "high"),
+    "role": ("role",),
 }
 DATE_PRECISION = {v: v for v in ("day", "week", "month", "year")}
 GEO_PRECISION = {"exact": "exact", "near": "near", "area": "area", "area-centroid": "area"}
@@ -113,6 +118,24 @@ def _period_end(dates: np.ndarray, precision: pd.Series) -> np.ndarray:
         "datetime64[s]"
     )
     return end
+
+
+def _roles(values: pd.Series, column: str | None, problems: Problems) -> pd.Series:
+    """Return a stated ``role`` column in canonical form; reject unknown values."""
+    raw = stripped(values).str.lower()
+    bad = np.flatnonzero(~raw.isin(["", *ROLES]).to_numpy())
+    problems.add(
+        bad,
+        column or "role",
+        raw.iloc[bad].to_numpy(dtype=object),
+        "bad role",
+        [
+            f"role '{v}' is not one of {', '.join(ROLES)} (leave it empty to derive the "
+            "role from the actor columns)"
+            for v in raw.iloc[bad]
+        ],
+    )
+    return raw.where(raw.isin(ROLES), "")
 
 
 def to_mapped(
@@ -182,6 +205,8 @@ def to_mapped(
         column = find_column(columns, aliases)
         if column is not None and column not in (lat_name, lon_name):
             (counts if name.startswith("fatalities") else texts)[name] = frame[column]
+    if "role" in texts:
+        texts["role"] = _roles(texts["role"], find_column(columns, ALIASES["role"]), problems)
     if "event_id" not in texts:
         texts["event_id"] = pd.Series([f"{path.stem}-{line}" for line in lines], dtype=object)
     return Mapped(
