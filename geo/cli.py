@@ -360,6 +360,32 @@ def incidents_fetch_ucdp(
     _echo(report.summary())
 
 
+@fetch_app.command("acled")
+def incidents_fetch_acled(
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First event date, YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last event date, YYYY-MM-DD.")
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Fetch every row again, not only what changed since last."),
+    ] = False,
+) -> None:
+    """Fetch ACLED's Iraq events through its API (account: ACLED_EMAIL/ACLED_PASSWORD or a prompt).
+
+    The first run fetches the period; later runs fetch only rows changed since the
+    last one and apply ACLED's deletions. Credentials are never stored.
+    """
+    from geo.incidents import fetch_acled as fa
+
+    report = fa.fetch_acled(
+        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), full=full
+    )
+    _echo(report.summary())
+
+
 @incidents_app.command("list")
 def incidents_list() -> None:
     """Show the incident data in the cache and which one `geo build` uses by default."""

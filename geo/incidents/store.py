@@ -206,7 +206,7 @@ class DefaultIncidents:
 
 SAMPLE_NEXT = (
     "for real data run `geo incidents fetch ucdp` (UCDP GED, open, CC BY 4.0; add "
-    "--candidate for recent months)"
+    "--candidate for recent months) or `geo incidents fetch acled` (needs an ACLED account)"
 )
 
 
