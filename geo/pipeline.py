@@ -13,11 +13,11 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 
 import geo
 from geo import aggregate, assets, provenance, render
@@ -26,12 +26,13 @@ from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.incidents import store as incident_store
+from geo.incidents.filters import filter_mask
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.paths import offline
 from geo.render.safe import script_json
 from geo.spec import Filters, MapSpec, load_specs
-from geo.types import ROLES, ProjectLayers
+from geo.types import ROLES, ProjectLayers, Provenance
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
@@ -89,30 +90,63 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def _filter(
-    events: gpd.GeoDataFrame,
-    spec: MapSpec,
-    *,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    roles: Sequence[str] = (),
-) -> gpd.GeoDataFrame:
-    f = spec.filters
-    keep = pd.Series(True, index=events.index)
-    if f.is_only:
-        keep &= events["role"] != "none"
-    wanted = [r for r in f.roles if not roles or r in roles] if f.roles else list(roles)
-    if f.roles or roles:
-        keep &= events["role"].isin(wanted)
-    lo = max(filter(None, [f.date_from, date_from]), default=None)
-    hi = min(filter(None, [f.date_to, date_to]), default=None)
-    if lo is not None:
-        keep &= events["date"] >= pd.Timestamp(lo)
-    if hi is not None:
-        keep &= events["date"] <= pd.Timestamp(hi)
-    if f.event_types:
-        keep &= events["event_type"].isin(f.event_types)
-    return events if keep.all() else events.loc[keep]
+@dataclass(frozen=True)
+class Manifest:
+    """Which inputs each page in an output folder was last built from.
+
+    One key per map name: a fingerprint of everything the page depends on.
+    A page whose key matches and whose files exist is left as it is.
+    """
+
+    path: Path
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, out_dir: Path) -> Manifest:
+        """Return the manifest of ``out_dir`` (empty when missing or unreadable)."""
+        path = out_dir / MANIFEST
+        try:
+            keys = json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            keys = {}
+        return cls(path, keys if isinstance(keys, dict) else {})
+
+    def is_fresh(self, name: str, key: str, *files: Path) -> bool:
+        """Return whether map ``name`` was built from ``key`` and all its ``files`` exist."""
+        return self.keys.get(name) == key and all(f.exists() for f in files)
+
+    def record(self, name: str, key: str) -> None:
+        """Note that map ``name`` is now built from ``key``."""
+        self.keys[name] = key
+
+    def write(self) -> Path:
+        """Write the manifest (atomically) and return its path."""
+        return write_text(self.path, json.dumps(self.keys, indent=1, sort_keys=True) + "\n")
+
+
+@dataclass(frozen=True)
+class AssetState:
+    """The offline asset cache a build draws its pages with."""
+
+    store: assets.AssetStore
+    problem: str = ""  # why fetching failed, when it did
+
+
+def prepare_assets(*, progress: Progress | None = None) -> AssetState:
+    """Open the offline asset cache, fetching what is missing unless offline.
+
+    A failed fetch is not fatal: pages then load Leaflet from the network,
+    and :func:`build` says so in its notes.
+    """
+    store = assets.AssetStore.open()
+    if store.complete or offline():
+        return AssetState(store)
+    (progress or _quiet)("assets")
+    try:
+        assets.fetch()
+    except AssetError as exc:
+        return AssetState(store, f" ({exc.one_line()})")
+    return AssetState(assets.AssetStore.open())
 
 
 @functools.cache
@@ -125,7 +159,7 @@ def _code_fingerprint() -> str:
     root = Path(geo.__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".js", ".css", ".toml"} and "_data" not in path.parts:
+        if path.suffix in {".py", ".js", ".css", ".toml", ".j2"} and "_data" not in path.parts:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -133,6 +167,105 @@ def _code_fingerprint() -> str:
 
 def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(script_json([str(p) for p in parts]).encode()).hexdigest()
+
+
+def _sources(resolved: Resolved, loaded: LoadResult) -> tuple[Provenance, ...]:
+    """Return every source a page credits: boundaries, incident datasets, project layers."""
+    return (
+        resolved.boundaries.source,
+        *(d.provenance() for d in loaded.datasets),
+        *project_provenance(),
+    )
+
+
+def _inputs_key(
+    resolved: Resolved,
+    loaded: LoadResult,
+    store: assets.AssetStore,
+    *options: object,
+) -> str:
+    """Return the fingerprint of everything every page depends on, besides its spec."""
+    return _fingerprint(
+        *(d.sha256 for d in loaded.datasets),
+        resolved.boundaries.source.version,
+        *(h for _n, h in resolved.boundaries.source.files),
+        geo.__version__,
+        _code_fingerprint(),
+        store.fingerprint(),
+        *options,
+    )
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """What every map of one build shares."""
+
+    out_dir: Path
+    resolved: Resolved
+    layers: ProjectLayers
+    loaded: LoadResult
+    events: gpd.GeoDataFrame
+    store: assets.AssetStore
+    sources: tuple[Provenance, ...]
+    inputs_key: str
+    incident_note: str
+    built: str
+    aggregates_only: bool
+    force: bool
+    png: bool
+    say: Progress
+
+
+@dataclass(frozen=True, eq=False)
+class _Selection:
+    """The events one set of filters keeps, and the caption naming those filters."""
+
+    events: gpd.GeoDataFrame
+    caption: dict[str, str]
+
+
+def _select(
+    events: gpd.GeoDataFrame,
+    f: Filters,
+    *,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    roles: Sequence[str],
+) -> _Selection:
+    """Apply a spec's filters, narrowed by the build's own date range and roles."""
+    lo = max(filter(None, [f.date_from, date_from]), default=None)
+    hi = min(filter(None, [f.date_to, date_to]), default=None)
+    wanted = [r for r in ROLES if (not f.roles or r in f.roles) and (not roles or r in roles)]
+    keep, applied = filter_mask(
+        events,
+        date_from=lo,
+        date_to=hi,
+        event_types=f.event_types,
+        is_only=f.is_only,
+        roles=wanted if f.roles or roles else None,
+    )
+    if (f.roles or roles) and not wanted:  # the spec's roles and the build's do not meet
+        keep[:] = False
+        applied["roles"] = []
+    return _Selection(events if keep.all() else events.loc[keep], _caption(applied))
+
+
+def _caption(applied: dict[str, Any]) -> dict[str, str]:
+    """Return the filters applied, as the map's panel names them."""
+    out = {"IS-involved events only": "yes" if applied.get("is_only") else "no"}
+    if "roles" in applied:
+        out["roles"] = ", ".join(applied["roles"]) or "(none)"
+    if "date_from" in applied:
+        out["from"] = applied["date_from"]
+    if "date_to" in applied:
+        out["to"] = applied["date_to"]
+    if applied.get("event_types"):
+        out["event types"] = ", ".join(applied["event_types"])
+    return out
 
 
 def _period(events: gpd.GeoDataFrame) -> tuple[str, str] | None:
@@ -153,6 +286,119 @@ def _measures(
             continue
         out[level] = aggregate.area_measures(events, layers, level=level)
     return out
+
+
+def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
+    """Draw one map and return its page."""
+    events = selection.events
+    context = render.RenderContext(
+        sources=run.sources,
+        filters=selection.caption,
+        period=_period(events),
+        caveats=(run.incident_note, *run.layers.notes, *run.resolved.boundaries.report[:5]),
+        acled=any(d.acled for d in run.loaded.datasets),
+        built=run.built,
+        tool_version=geo.__version__,
+        seam=aggregate.seam_stats(events) if spec.seam_chart else None,
+        measures=_measures(spec, events, run.layers),
+    )
+    fmap = render.build_map(spec, layers=run.layers, events=events, context=context)
+    return render.page_html(fmap, assets=run.store)
+
+
+def _build_one(
+    spec: MapSpec, selection: _Selection, run: _Run, manifest: Manifest
+) -> tuple[MapOutput, render.IndexEntry]:
+    """Build one map page unless it is up to date; return what happened and its index entry."""
+    run.say(f"map {spec.name}")
+    events = selection.events
+    target = run.out_dir / f"{spec.name}.html"
+    png_path = target.with_suffix(".png") if run.png else None
+    key = _fingerprint(run.inputs_key, spec.digest)
+    if run.aggregates_only:
+        spec = replace(spec, aggregates_only=True)
+    mode = render.choose_mode(len(events), aggregates_only=spec.aggregates_only)
+    entry = render.IndexEntry(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        href=target.name,
+        period=_period(events),
+        events=len(events),
+        sources=tuple(s.title for s in run.sources),
+        built=run.built,
+        incidents=run.incident_note,
+        cite=tuple(dict.fromkeys(f"{d.citation} ({d.licence})" for d in run.loaded.datasets)),
+    )
+    files = (target,) if png_path is None else (target, png_path)
+    if not run.force and manifest.is_fresh(spec.name, key, *files):
+        size = target.stat().st_size
+        return MapOutput(
+            spec.name, spec.title, target, "unchanged", len(events), mode, size, png_path
+        ), entry
+    html = _render(spec, selection, run)
+    write_text(target, html)
+    if png_path is not None:
+        from geo import snapshot
+
+        run.say(f"png {spec.name}")
+        snapshot.screenshot(target, png_path)
+    manifest.record(spec.name, key)
+    size = len(html.encode())
+    return MapOutput(
+        spec.name, spec.title, target, "built", len(events), mode, size, png_path
+    ), entry
+
+
+def _load(
+    incidents: Sequence[Path | str], incident_format: str
+) -> tuple[LoadResult, incident_store.DefaultIncidents | None]:
+    """Load the given files; with none, the cached UCDP data, else the shipped sample."""
+    if incidents:
+        return load_incidents(list(incidents), format=incident_format), None
+    default = incident_store.default_incidents()
+    if default.paths:
+        return load_incidents(list(default.paths), format="ucdp"), default
+    return load_sample(), default
+
+
+def _incident_note(loaded: LoadResult, default: incident_store.DefaultIncidents | None) -> str:
+    """Return the sentence every page and the index carry on which incident data was used."""
+    if default is not None and default.sample:
+        return (
+            "Incidents: the shipped sample of documented IS incidents (a small illustration, "
+            "not a complete record); fetch real data with `geo incidents fetch ucdp`."
+        )
+    names = ", ".join(d.name for d in loaded.datasets)
+    provisional = sum(d.rows_accepted for d in loaded.datasets if d.provisional)
+    how = "cached UCDP data (used because no incident file was given)" if default else "given files"
+    text = f"Incidents: {how}: {names}."
+    if provisional:
+        text += (
+            f" {provisional:,} rows are UCDP Candidate events: provisional, not yet vetted for GED."
+        )
+    return text
+
+
+def _notes(
+    resolved: Resolved,
+    asset_state: AssetState,
+    default: incident_store.DefaultIncidents | None = None,
+) -> tuple[str, ...]:
+    notes = [default.detail] if default is not None else []
+    if resolved.schematic:
+        notes.append(
+            "note: maps use the approximate schematic boundaries; run "
+            "`geo boundaries import PATH` (COD-AB) or `geo boundaries fetch` for the real ones"
+        )
+    if not asset_state.store.complete:
+        notes.append(
+            "note: the offline asset cache is incomplete, so pages load Leaflet from the "
+            f"network; run `geo assets fetch` once online{asset_state.problem}"
+        )
+    if default is not None and default.sample:
+        notes.append(f"note: maps use the shipped sample; {incident_store.SAMPLE_NEXT}")
+    return tuple(notes)
 
 
 def build(
@@ -206,194 +452,48 @@ def build(
     BuildReport
         What was built, skipped and written.
     """
-    say = progress or (lambda _msg: None)
+    say = progress or _quiet
     out_dir = Path(out) if out is not None else default_output_dir()
     specs = load_specs(tuple(names), folder=Path(maps_dir) if maps_dir else None)
 
     say("boundaries")
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
-
     say("incidents")
-    default = None if incidents else incident_store.default_incidents()
-    if incidents:
-        loaded = load_incidents(list(incidents), format=incident_format)
-    elif default is not None and default.paths:
-        loaded = load_incidents(list(default.paths), format="ucdp")
-    else:
-        loaded = load_sample()
-    incident_caveat = _incident_caveat(loaded, default)
-
+    loaded, default = _load(incidents, incident_format)
     say("join")
     joined = join_events(loaded.events, layers)
+    asset_state = prepare_assets(progress=say)
 
-    store = assets.AssetStore.open()
-    asset_note = ""
-    if not store.complete and not offline():
-        say("assets")
-        try:
-            assets.fetch()
-            store = assets.AssetStore.open()
-        except AssetError as exc:
-            asset_note = f" ({exc.one_line()})"
-    built = provenance.run_date()
-    manifest_path = out_dir / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        manifest = {}
-    inputs_key = _fingerprint(
-        *(d.sha256 for d in loaded.datasets),
-        resolved.boundaries.source.version,
-        *(h for _n, h in resolved.boundaries.source.files),
-        geo.__version__,
-        _code_fingerprint(),
-        store.fingerprint(),
-        date_from,
-        date_to,
-        aggregates_only,
-        *roles,
+    run = _Run(
+        out_dir=out_dir,
+        resolved=resolved,
+        layers=layers,
+        loaded=loaded,
+        events=joined.events,
+        store=asset_state.store,
+        sources=_sources(resolved, loaded),
+        inputs_key=_inputs_key(
+            resolved, loaded, asset_state.store, date_from, date_to, aggregates_only, *roles
+        ),
+        incident_note=_incident_note(loaded, default),
+        built=provenance.run_date(),
+        aggregates_only=aggregates_only,
+        force=force,
+        png=png,
+        say=say,
     )
-    sources = (
-        resolved.boundaries.source,
-        *(d.provenance() for d in loaded.datasets),
-        *project_provenance(),
-    )
-    outputs: list[MapOutput] = []
-    entries: list[render.IndexEntry] = []
-    filtered: dict[Filters, gpd.GeoDataFrame] = {}
-    for spec in specs:
-        say(f"map {spec.name}")
-        target = out_dir / f"{spec.name}.html"
-        if spec.filters not in filtered:  # maps with the same filters share one selection
-            filtered[spec.filters] = _filter(
-                joined.events, spec, date_from=date_from, date_to=date_to, roles=roles
-            )
-        events = filtered[spec.filters]
-        spec_key = _fingerprint(inputs_key, spec.digest)
-        if spec.aggregates_only or aggregates_only:
-            from dataclasses import replace
-
-            spec = replace(spec, aggregates_only=True)
-        mode = render.choose_mode(len(events), aggregates_only=spec.aggregates_only)
-        entry = render.IndexEntry(
-            name=spec.name,
-            title=spec.title,
-            description=spec.description,
-            href=target.name,
-            period=_period(events),
-            events=len(events),
-            sources=tuple(s.title for s in sources),
-            built=built,
-            incidents=incident_caveat,
-            cite=tuple(dict.fromkeys(f"{d.citation} ({d.licence})" for d in loaded.datasets)),
-        )
-        entries.append(entry)
-        png_path = target.with_suffix(".png") if png else None
-        fresh = (
-            not force
-            and manifest.get(spec.name) == spec_key
-            and target.exists()
-            and (png_path is None or png_path.exists())
-        )
-        if fresh:
-            outputs.append(
-                MapOutput(
-                    spec.name,
-                    spec.title,
-                    target,
-                    "unchanged",
-                    len(events),
-                    mode,
-                    target.stat().st_size,
-                    png_path,
-                )
-            )
-            continue
-        context = render.RenderContext(
-            sources=sources,
-            filters=_filters_dict(spec, date_from, date_to, roles),
-            period=_period(events),
-            caveats=(incident_caveat, *layers.notes, *resolved.boundaries.report[:5]),
-            acled=any(d.acled for d in loaded.datasets),
-            built=built,
-            tool_version=geo.__version__,
-            seam=aggregate.seam_stats(events) if spec.seam_chart else None,
-            measures=_measures(spec, events, layers),
-        )
-        fmap = render.build_map(spec, layers=layers, events=events, context=context)
-        html = render.page_html(fmap, assets=store)
-        write_text(target, html)
-        if png_path is not None:
-            from geo import snapshot
-
-            say(f"png {spec.name}")
-            snapshot.screenshot(target, png_path)
-        manifest[spec.name] = spec_key
-        outputs.append(
-            MapOutput(
-                spec.name,
-                spec.title,
-                target,
-                "built",
-                len(events),
-                mode,
-                len(html.encode()),
-                png_path,
-            )
-        )
+    manifest = Manifest.read(out_dir)
+    selections = {  # maps with the same filters share one selection
+        f: _select(run.events, f, date_from=date_from, date_to=date_to, roles=roles)
+        for f in dict.fromkeys(spec.filters for spec in specs)
+    }
+    results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
 
     say("index")
-    index = write_text(out_dir / "index.html", render.index_html(entries, built=built))
-    write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    notes = [default.detail] if default is not None else []
-    if resolved.schematic:
-        notes.append(
-            "note: maps use the approximate schematic boundaries; run "
-            "`geo boundaries import PATH` (COD-AB) or `geo boundaries fetch` for the real ones"
-        )
-    if not store.complete:
-        notes.append(
-            "note: the offline asset cache is incomplete, so pages load Leaflet from the "
-            f"network; run `geo assets fetch` once online{asset_note}"
-        )
-    if default is not None and default.sample:
-        notes.append(f"note: maps use the shipped sample; {incident_store.SAMPLE_NEXT}")
-    return BuildReport(out_dir, resolved, loaded, joined, tuple(outputs), index, tuple(notes))
-
-
-def _incident_caveat(loaded: LoadResult, default: incident_store.DefaultIncidents | None) -> str:
-    """Return the sentence every page and the index carry on which incident data was used."""
-    if default is not None and default.sample:
-        return (
-            "Incidents: the shipped sample of documented IS incidents (a small illustration, "
-            "not a complete record); fetch real data with `geo incidents fetch ucdp`."
-        )
-    names = ", ".join(d.name for d in loaded.datasets)
-    provisional = sum(d.rows_accepted for d in loaded.datasets if d.provisional)
-    how = "cached UCDP data (used because no incident file was given)" if default else "given files"
-    text = f"Incidents: {how}: {names}."
-    if provisional:
-        text += (
-            f" {provisional:,} rows are UCDP Candidate events: provisional, not yet vetted for GED."
-        )
-    return text
-
-
-def _filters_dict(
-    spec: MapSpec, date_from: dt.date | None, date_to: dt.date | None, roles: Sequence[str] = ()
-) -> dict:
-    f = spec.filters
-    out: dict[str, str] = {"IS-involved events only": "yes" if f.is_only else "no"}
-    chosen = [r for r in ROLES if (not f.roles or r in f.roles) and (not roles or r in roles)]
-    if f.roles or roles:
-        out["roles"] = ", ".join(chosen) or "(none)"
-    lo = max(filter(None, [f.date_from, date_from]), default=None)
-    hi = min(filter(None, [f.date_to, date_to]), default=None)
-    if lo:
-        out["from"] = lo.isoformat()
-    if hi:
-        out["to"] = hi.isoformat()
-    if f.event_types:
-        out["event types"] = ", ".join(f.event_types)
-    return out
+    entries = [entry for _output, entry in results]
+    index = write_text(out_dir / "index.html", render.index_html(entries, built=run.built))
+    manifest.write()
+    outputs = tuple(output for output, _entry in results)
+    notes = _notes(resolved, asset_state, default)
+    return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes)
