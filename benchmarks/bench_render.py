@@ -58,7 +58,9 @@ def synthetic_events(n: int) -> gpd.GeoDataFrame:
     frame["adm1_name"] = "Diyala"
     frame["adm2_name"] = "Khanaqin"
     frame["join_status"] = "matched"
-    frame["dist_krg_line_km"] = np.round(rng.normal(20, 30, len(frame)), 3)
+    signed = np.round(rng.normal(20, 30, len(frame)), 3)
+    frame["dist_krg_line_km"] = np.abs(signed)
+    frame["in_krg_area"] = signed < 0
     return frame
 
 

@@ -33,8 +33,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.constants import DISTANCE_BANDS_KM, METRIC_CRS, PERIOD_FREQ, Period, band_edges, band_index
 from geo.errors import ValidationError
-from geo.join import METRIC_CRS
 from geo.types import ROLES, ProjectLayers
 
 By = Literal[
@@ -47,7 +47,6 @@ By = Literal[
     "hamrin-area",
 ]
 AdminLevel = Literal["governorate", "district", "subdistrict"]
-Period = Literal["week", "month", "quarter", "year", "all"]
 
 #: admin level → (prefix of the joined code/name columns, coarse flag).
 ADMIN: dict[str, tuple[str, str]] = {
@@ -62,7 +61,6 @@ ZONES: dict[str, tuple[str, str, str]] = {
     "krg-area": ("in_krg_area", "krg_area", "coarse_adm2"),
     "hamrin-area": ("in_hamrin_area", "hamrin_area", "coarse_adm3"),
 }
-_FREQ = {"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 NO_AREA = "(no area: outside every polygon, see the join report)"
 TABLE_COLUMNS: tuple[str, ...] = (
     "level", "area_code", "area_name", "period", "period_start", "role", "event_type",
@@ -113,14 +111,14 @@ def _periods(dates: pd.Series, period: str) -> tuple[pd.Series, pd.Index]:
         )
     if period == "all":
         return pd.Series("all", index=dates.index), pd.Index(["all"])
-    if period not in _FREQ:
+    if period not in PERIOD_FREQ:
         raise ValidationError(
             f"unknown period {period!r}", hint="choose week, month, quarter, year or all"
         )
-    per = dates.dt.to_period(_FREQ[period])
+    per = dates.dt.to_period(PERIOD_FREQ[period])
     if per.empty:
         return per.astype(str), pd.Index([], dtype=str)
-    full = pd.period_range(per.min(), per.max(), freq=_FREQ[period])
+    full = pd.period_range(per.min(), per.max(), freq=PERIOD_FREQ[period])
     return per.map(_label), pd.Index([_label(p) for p in full])
 
 
@@ -136,7 +134,7 @@ def _start(label: str, period: str) -> pd.Timestamp:
         return pd.NaT
     if period == "week":
         return pd.Timestamp.fromisocalendar(int(label[:4]), int(label[6:]), 1)
-    return pd.Period(label, freq=_FREQ[period]).start_time
+    return pd.Period(label, freq=PERIOD_FREQ[period]).start_time
 
 
 def aggregate(
@@ -296,10 +294,27 @@ def area_measures(
     )
 
 
+def seam_selection(joined: pd.DataFrame, *, include_coarse: bool = False) -> np.ndarray:
+    """Return which events the seam statistics and chart count.
+
+    Events with a known distance to the KRG line, leaving out those located
+    only to a district or coarser (``coarse_adm3``) unless ``include_coarse``.
+    """
+    n = len(joined)
+    dist = pd.to_numeric(
+        joined["dist_krg_line_km"] if "dist_krg_line_km" in joined else pd.Series(np.nan, range(n)),
+        errors="coerce",
+    ).to_numpy(float)
+    use = np.isfinite(dist)
+    if not include_coarse and "coarse_adm3" in joined:
+        use &= ~joined["coarse_adm3"].fillna(False).to_numpy(bool)
+    return use
+
+
 def seam_stats(
     joined: pd.DataFrame,
     *,
-    bands_km: Sequence[float] = (10, 25, 50),
+    bands_km: Sequence[float] = DISTANCE_BANDS_KM,
     include_coarse: bool = False,
 ) -> pd.DataFrame:
     """Count the events near the KRG line ("seam" statistics).
@@ -307,10 +322,11 @@ def seam_stats(
     Parameters
     ----------
     joined
-        Events with the join columns (``dist_krg_line_km`` is negative inside
-        the KRG-administered area).
+        Events with the join columns: ``dist_krg_line_km`` (unsigned) and
+        ``in_krg_area`` (the side of the line).
     bands_km
-        Distances from the line.
+        Band edges in km; "within" an edge follows
+        :func:`geo.constants.band_index` (the edge itself included).
     include_coarse
         Count events located only to a district or coarser too (by default
         they are left out: a district centroid says little about the distance
@@ -325,17 +341,17 @@ def seam_stats(
         distance because the event has no location), then ``events_<role>``
         for each role (:data:`geo.types.ROLES`): the band's events of that role.
     """
-    dist = pd.to_numeric(joined["dist_krg_line_km"], errors="coerce").to_numpy(float)
-    coarse = joined["coarse_adm3"].fillna(False).to_numpy(bool) & (not include_coarse)
-    use = np.isfinite(dist) & ~coarse
+    inside = joined["in_krg_area"].fillna(False).to_numpy(bool)
+    codes = band_index(joined["dist_krg_line_km"], bands_km)
+    use = seam_selection(joined, include_coarse=include_coarse)
     fatalities = pd.array(joined["fatalities"], dtype="Int64").fillna(0).to_numpy("int64")
     considered = int(use.sum())
     roles = _roles(joined).to_numpy()
     rows = []
     for side in ("both", "krg", "federal"):
-        on_side = {"both": use, "krg": use & (dist <= 0), "federal": use & (dist > 0)}[side]
-        for band in sorted(bands_km):
-            near = on_side & (np.abs(dist) <= band)
+        on_side = {"both": use, "krg": use & inside, "federal": use & ~inside}[side]
+        for k, band in enumerate(band_edges(bands_km)):
+            near = on_side & (codes >= 0) & (codes <= k)
             count = int(near.sum())
             rows.append(
                 {
@@ -345,7 +361,7 @@ def seam_stats(
                     "fatalities": int(fatalities[near].sum()),
                     "share_pct": round(100 * count / considered, 2) if considered else np.nan,
                     "events_considered": considered,
-                    "left_out": len(dist) - considered,
+                    "left_out": len(joined) - considered,
                     **{f"events_{r}": int((near & (roles == r)).sum()) for r in ROLES},
                 }
             )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import aggregate, export, provenance
+from geo import export, provenance
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import resolve_boundaries
 from geo.incidents import load_incidents
@@ -91,6 +91,8 @@ def stats_file(
     roles: Sequence[str] = (),
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary."""
+    from geo import aggregate  # only the stats command needs it
+
     export.check_table_path(out)
     loaded, resolved, layers, joined, prov = _joined(
         inputs,

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pooch
 import requests
-import rich.progress
 
 from geo.errors import ChecksumError, DownloadError
 from geo.paths import offline
@@ -35,6 +34,8 @@ class RichBar:
     """Adapt a rich progress bar to the interface pooch drives (total, update, reset, close)."""
 
     def __init__(self, label: str) -> None:
+        import rich.progress  # only when a bar is drawn: rich costs a short command's import time
+
         self._progress = rich.progress.Progress(
             *rich.progress.Progress.get_default_columns(), rich.progress.DownloadColumn()
         )

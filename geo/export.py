@@ -30,10 +30,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
+from geo.columns import describe
+from geo.constants import GEOGRAPHIC_CRS
 from geo.errors import OutputError
 from geo.write import atomic_path, write_text
 
@@ -64,6 +67,11 @@ def check_table_path(path: Path | str) -> Path:
     return Path(path)
 
 
+def with_columns(provenance: Mapping[str, Any], columns: Any) -> dict[str, Any]:
+    """Return the provenance record with the dictionary entry of every written column."""
+    return {**provenance, "columns": describe(columns)}
+
+
 def _dumps(value: Any, *, indent: int | None = None) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, allow_nan=False)
 
@@ -86,20 +94,68 @@ def _iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path, provenance: Mapping[str, Any]) -> None:
-    """Write (Geo)Parquet with the provenance in the file metadata, atomically."""
-    with atomic_path(path) as tmp:
-        if isinstance(frame, gpd.GeoDataFrame):
-            # geopandas writes the GeoParquet "geo" metadata; add ours beside it.
-            frame.to_parquet(tmp, index=False)
-            table = pq.read_table(tmp)
-            tmp.unlink()
-        else:
-            import pyarrow as pa
+def _point_wkb(geoms: np.ndarray) -> pa.Array:
+    """Return the WKB of many points as one Arrow binary array, built from their coordinates.
 
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-        metadata = dict(table.schema.metadata or {})
-        metadata[PROVENANCE_KEY.encode()] = _dumps(provenance).encode("utf-8")
+    A WKB point is 21 bytes (byte order, type 1, x, y), so the whole column is
+    one NumPy record array; missing geometries become nulls.
+    """
+    n = len(geoms)
+    missing = shapely.is_missing(geoms)
+    record = np.empty(n, dtype=[("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+    record["order"], record["type"] = 1, 1
+    record["x"], record["y"] = shapely.get_x(geoms), shapely.get_y(geoms)
+    offsets = np.arange(n + 1, dtype=np.int64) * record.itemsize
+    validity = None
+    if missing.any():
+        keep = ~missing
+        offsets = np.concatenate(([0], np.cumsum(np.where(keep, record.itemsize, 0))))
+        record = record[keep]
+        validity = pa.array(keep).buffers()[1]
+    return pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(record.tobytes())]
+    )
+
+
+def _geoparquet_table(gdf: gpd.GeoDataFrame) -> pa.Table:
+    """Return ``gdf`` as an Arrow table with GeoParquet 1.0 metadata.
+
+    Point layers (every joined events table) are encoded straight from their
+    coordinates, several times faster than ``GeoDataFrame.to_parquet``, which
+    inspects every geometry; other layers go through geopandas.
+    """
+    name = gdf.geometry.name
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    present = ~shapely.is_missing(geoms)
+    if not (shapely.get_type_id(geoms[present]) == 0).all():
+        from geopandas.io.arrow import _geopandas_to_arrow
+
+        return _geopandas_to_arrow(gdf, index=False)
+    table = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns=name)), preserve_index=False)
+    position = list(gdf.columns).index(name)
+    table = table.add_column(position, pa.field(name, pa.large_binary()), _point_wkb(geoms))
+    x, y = shapely.get_x(geoms[present]), shapely.get_y(geoms[present])
+    bbox = [float(v.min()) for v in (x, y)] + [float(v.max()) for v in (x, y)] if len(x) else []
+    column: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Point"]}
+    if gdf.crs is not None:
+        column["crs"] = gdf.crs.to_json_dict()
+    if bbox:
+        column["bbox"] = [bbox[0], bbox[1], bbox[2], bbox[3]]
+    geo = {"version": "1.0.0", "primary_column": name, "columns": {name: column}}
+    metadata = dict(table.schema.metadata or {})
+    metadata[b"geo"] = json.dumps(geo).encode("utf-8")
+    return table.replace_schema_metadata(metadata)
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, provenance: Mapping[str, Any]) -> None:
+    """Write (Geo)Parquet with the provenance in the file metadata, atomically, in one pass."""
+    if isinstance(frame, gpd.GeoDataFrame):
+        table = _geoparquet_table(frame)
+    else:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = dict(table.schema.metadata or {})
+    metadata[PROVENANCE_KEY.encode()] = _dumps(provenance).encode("utf-8")
+    with atomic_path(path) as tmp:
         pq.write_table(table.replace_schema_metadata(metadata), tmp)
 
 
@@ -135,7 +191,9 @@ def _round6(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _geojson(gdf: gpd.GeoDataFrame, provenance: Mapping[str, Any]) -> str:
-    data = json.loads(_round6(_iso_dates(gdf.to_crs("EPSG:4326"))).to_json(drop_id=True, na="null"))
+    data = json.loads(
+        _round6(_iso_dates(gdf.to_crs(GEOGRAPHIC_CRS))).to_json(drop_id=True, na="null")
+    )
     data["provenance"] = provenance
     return _dumps(data) + "\n"
 
@@ -168,6 +226,7 @@ def write_events(gdf: gpd.GeoDataFrame, path: Path | str, *, provenance: Mapping
     """
     path = Path(path)
     suffix = _suffix(path, EVENT_FORMATS, "events")
+    provenance = with_columns(provenance, gdf.columns)
     if suffix == ".parquet":
         _write_parquet(gdf, path, provenance)
     elif suffix == ".gpkg":
@@ -177,7 +236,7 @@ def write_events(gdf: gpd.GeoDataFrame, path: Path | str, *, provenance: Mapping
     else:
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         if "latitude" not in table or "longitude" not in table:
-            wgs = gdf.geometry.to_crs("EPSG:4326")
+            wgs = gdf.geometry.to_crs(GEOGRAPHIC_CRS)
             table["latitude"] = np.round(wgs.y.to_numpy(), 6)
             table["longitude"] = np.round(wgs.x.to_numpy(), 6)
         write_text(path, _csv(table))
@@ -249,6 +308,7 @@ def write_table(df: pd.DataFrame, path: Path | str, *, provenance: Mapping[str, 
     frame = (
         pd.DataFrame(df.drop(columns=df.geometry.name)) if isinstance(df, gpd.GeoDataFrame) else df
     )
+    provenance = with_columns(provenance, frame.columns)
     if suffix == ".parquet":
         _write_parquet(frame, path, provenance)
     elif suffix == ".md":

@@ -20,12 +20,13 @@ import pandas as pd
 import shapely
 
 from geo import paths
-from geo.boundaries.catalog import DISPLAY_CRS, METRIC_CRS, load_catalog
+from geo.boundaries.catalog import load_catalog
 from geo.boundaries.definitions import (
     Definition,
     disputed_data,
     hamrin_data,
 )
+from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError, CatalogError
 from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers
 
@@ -77,7 +78,9 @@ def _select(
 ) -> gpd.GeoDataFrame:
     """Return the rows of ``layer`` for one listed area: by code, else by name; note failures."""
     if layer is None:
-        return gpd.GeoDataFrame(columns=["code", "geometry"], geometry="geometry", crs=DISPLAY_CRS)
+        return gpd.GeoDataFrame(
+            columns=["code", "geometry"], geometry="geometry", crs=GEOGRAPHIC_CRS
+        )
     hits = layer[layer["code"] == code]
     if not hits.empty:
         return hits
@@ -106,11 +109,11 @@ def _select(
 
 
 def _km2(geom: shapely.Geometry) -> float:
-    return float(gpd.GeoSeries([geom], crs=DISPLAY_CRS).to_crs(METRIC_CRS).area.iat[0]) / 1e6
+    return float(gpd.GeoSeries([geom], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).area.iat[0]) / 1e6
 
 
 def _km(geom: shapely.Geometry) -> float:
-    return float(gpd.GeoSeries([geom], crs=DISPLAY_CRS).to_crs(METRIC_CRS).length.iat[0]) / 1e3
+    return float(gpd.GeoSeries([geom], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).length.iat[0]) / 1e3
 
 
 def _licence(key: str, b: Boundaries | None = None) -> str:
@@ -139,7 +142,9 @@ def _zone(
         "notes": " | ".join(notes),
         "geometry": geom,
     }
-    return gpd.GeoDataFrame([row], columns=list(ZONE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+    return gpd.GeoDataFrame(
+        [row], columns=list(ZONE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
+    )
 
 
 # --------------------------------------------------------------------------- zones
@@ -301,10 +306,10 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     notes: list[str] = []
     area, _ = _krg_parts(b, notes, [])
     spec = disputed_data().krg
-    metric = gpd.GeoSeries([area, b.country.union_all()], crs=DISPLAY_CRS).to_crs(METRIC_CRS)
+    metric = gpd.GeoSeries([area, b.country.union_all()], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS)
     line = metric.iat[0].boundary.difference(metric.iat[1].boundary.buffer(spec.border_buffer_m))
     line = shapely.line_merge(line) if isinstance(line, shapely.MultiLineString) else line
-    geom = gpd.GeoSeries([line], crs=METRIC_CRS).to_crs(DISPLAY_CRS).iat[0]
+    geom = gpd.GeoSeries([line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
     notes.append(
         f"the KRG area's outline without the international border (everything within "
         f"{spec.border_buffer_m:g} m of the country outline removed); a proxy, not the "
@@ -319,7 +324,9 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
         "notes": " | ".join(notes),
         "geometry": geom,
     }
-    return gpd.GeoDataFrame([row], columns=list(LINE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+    return gpd.GeoDataFrame(
+        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
+    )
 
 
 # --------------------------------------------------------------------------- Hamrin
@@ -347,7 +354,9 @@ def hamrin_ridge() -> gpd.GeoDataFrame:
         "notes": f"APPROXIMATE. {data.ridge_method} Vertices: {vertices}",
         "geometry": line,
     }
-    return gpd.GeoDataFrame([row], columns=list(LINE_COLUMNS), geometry="geometry", crs=DISPLAY_CRS)
+    return gpd.GeoDataFrame(
+        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
+    )
 
 
 def hamrin_dam() -> gpd.GeoDataFrame:
@@ -362,7 +371,7 @@ def hamrin_dam() -> gpd.GeoDataFrame:
         "geometry": shapely.Point(dam["lon"], dam["lat"]),
     }
     return gpd.GeoDataFrame(
-        [row], columns=list(POINT_COLUMNS), geometry="geometry", crs=DISPLAY_CRS
+        [row], columns=list(POINT_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
     )
 
 
@@ -415,7 +424,7 @@ def hamrin_area(b: Boundaries) -> gpd.GeoDataFrame:
     ridge = hamrin_ridge().to_crs(METRIC_CRS).geometry.iat[0]
     country = b.country.to_crs(METRIC_CRS).union_all()
     geom = ridge.buffer(data.fallback_buffer_km * 1000).intersection(country)
-    geom = gpd.GeoSeries([geom], crs=METRIC_CRS).to_crs(DISPLAY_CRS).iat[0]
+    geom = gpd.GeoSeries([geom], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
     notes.append(
         f"approximate: {b.source.key} has no sub-districts, so the area is the approximate "
         f"ridge buffered by {data.fallback_buffer_km:g} km and clipped to the country, "
@@ -511,7 +520,7 @@ def places(*, path: Path | str | None = None) -> gpd.GeoDataFrame:
     if "notes" not in located.columns:
         located["notes"] = ""
     return gpd.GeoDataFrame(
-        located, geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=DISPLAY_CRS
+        located, geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=GEOGRAPHIC_CRS
     )
 
 

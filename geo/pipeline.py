@@ -456,6 +456,7 @@ def build(
     out_dir = Path(out) if out is not None else default_output_dir()
     specs = load_specs(tuple(names), folder=Path(maps_dir) if maps_dir else None)
 
+    render.polygons.preload()
     say("boundaries")
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)

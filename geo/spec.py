@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from geo.constants import DISTANCE_BANDS_KM
 from geo.errors import SpecError
 from geo.paths import resource
 from geo.types import ROLES
@@ -91,7 +92,7 @@ class Events:
 
     mode: EventMode = "points"
     color_by: ColorBy = "event_type"
-    distance_bands_km: tuple[float, ...] = (10.0, 25.0, 50.0)
+    distance_bands_km: tuple[float, ...] = DISTANCE_BANDS_KM
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def parse_spec(
             e_t.get("color_by", "event_type"), get_args(ColorBy), "events.color_by", src
         ),
         distance_bands_km=_numbers(
-            e_t.get("distance_bands_km", [10, 25, 50]), "events.distance_bands_km", src
+            e_t.get("distance_bands_km", list(DISTANCE_BANDS_KM)), "events.distance_bands_km", src
         ),
     )
 

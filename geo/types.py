@@ -63,8 +63,8 @@ ZONE_COLUMNS: tuple[str, ...] = (
 #: ``fatalities*`` nullable Int64; ``latitude``/``longitude`` float64;
 #: ``geo_precision`` one of exact/near/area; ``geo_precision_code`` the source's
 #: own code as text (``acled:1``, ``ucdp:4``, ``user:exact``); ``source_row`` the
-#: 1-based line number in the file (header = line 1); ``flags`` ``;``-joined
-#: markers such as ``outside_iraq`` or ``swapped_latlon_fixed``; ``is_rule`` the
+#: 1-based line number in the file (header = line 1); ``quality_flags`` ``;``-joined
+#: markers such as ``outside_iraq`` or ``swapped_latlon_fixed``; ``is_match_rule`` the
 #: IS-filter rule that matched, empty when none did; ``role`` the event's role
 #: with respect to IS (``is_attack``, ``against_is``, ``clash`` or ``none``; see
 #: :mod:`geo.incidents.roles`); ``synthetic`` True only for
@@ -100,9 +100,9 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "notes",
     "dataset",
     "source_row",
-    "is_rule",
+    "is_match_rule",
     "role",
-    "flags",
+    "quality_flags",
     "synthetic",
     "provisional",
     "geometry",
@@ -114,8 +114,8 @@ EVENT_COLUMNS: tuple[str, ...] = (
 #: tolerance of one; ``join_distance_m`` says how far), ``unmatched``.
 #: ``coarse_adm1``/``_adm2``/``_adm3``: True where ``precision_level`` is coarser
 #: than that level, so aggregates at that level can leave the event out.
-#: Distances are in km, computed in EPSG:32638; ``dist_krg_line_km`` is negative
-#: inside the KRG-administered area.
+#: Distances are in km, computed in EPSG:32638, all unsigned (>= 0); the side of
+#: the KRG line is ``in_krg_area``. :mod:`geo.columns` describes every column.
 JOIN_COLUMNS: tuple[str, ...] = (
     "adm1_code",
     "adm1_name",

@@ -137,7 +137,7 @@ def test_windows_1256_arabic_is_decoded_exactly(tmp_path: Path) -> None:
     assert set(result.events["location"]) == {e[9] for e in EVENTS}
     assert not result.events["location"].str.contains("\ufffd").any()
     # the Arabic actor name for Daesh matches the IS filter
-    rules = dict(zip(result.events["event_id"], result.events["is_rule"], strict=True))
+    rules = dict(zip(result.events["event_id"], result.events["is_match_rule"], strict=True))
     assert rules["IRQ3"] == "daesh"
 
 
@@ -156,9 +156,9 @@ def test_mapping_rules(reference: pd.DataFrame) -> None:
     assert by_id.loc["IRQ3", "src_admin1"] == "Sala al-Din"
     assert by_id.loc["IRQ1", "fatalities"] == 3
     assert pd.isna(by_id.loc["IRQ5", "fatalities"])
-    assert by_id.loc["IRQ1", "is_rule"] == "islamic-state"
-    assert by_id.loc["IRQ4", "is_rule"] == "islamic-state"  # via actor2
-    assert by_id.loc["IRQ5", "is_rule"] == ""
+    assert by_id.loc["IRQ1", "is_match_rule"] == "islamic-state"
+    assert by_id.loc["IRQ4", "is_match_rule"] == "islamic-state"  # via actor2
+    assert by_id.loc["IRQ5", "is_match_rule"] == ""
     assert not reference["synthetic"].any()
     # sorted by date, then dataset and line
     assert reference["date"].is_monotonic_increasing

@@ -61,7 +61,7 @@ def test_filters_and_accounting(table: Path) -> None:
         is_only=True,
     )
     assert list(result.events["event_id"]) == ["c"]
-    assert result.events["is_rule"].tolist() == ["daesh"]
+    assert result.events["is_match_rule"].tolist() == ["daesh"]
     assert (result.rows_read, result.rows_accepted, result.rows_filtered_out) == (4, 4, 3)
     assert result.filters == {
         "date_from": "2020-06-01",

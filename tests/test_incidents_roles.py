@@ -130,8 +130,8 @@ def test_acled_roles_follow_the_rules(tmp_path: Path) -> None:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("event_id_cnty")
     independent = _independent_roles(raw)
     assert events["role"].sort_index().tolist() == independent.sort_index().tolist()
-    assert events.loc["IRQ3", "is_rule"] == "islamic-state"  # via actor2, not the coalition
-    assert events.loc["IRQ9", "is_rule"] == ""
+    assert events.loc["IRQ3", "is_match_rule"] == "islamic-state"  # via actor2, not the coalition
+    assert events.loc["IRQ9", "is_match_rule"] == ""
 
 
 def test_join_is_only_keeps_exactly_the_events_naming_the_group(tmp_path, capsys) -> None:

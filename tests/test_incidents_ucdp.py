@@ -75,7 +75,7 @@ def test_is_filter_matches_an_independent_pandas_count(ucdp_csv: Path, plain) ->
     assert abs(independent - 6190) <= 1
     result = load_incidents(ucdp_csv, is_only=True)
     assert len(result.events) == independent
-    assert set(result.events["is_rule"]) == {"ucdp-IS"}
+    assert set(result.events["is_match_rule"]) == {"ucdp-IS"}
     assert result.rows_filtered_out == result.rows_accepted - independent
     assert result.filters == {"is_only": True}
 

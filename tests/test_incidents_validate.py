@@ -93,7 +93,7 @@ def test_swapped_is_fixed_only_on_request(tmp_path: Path) -> None:
     assert result.rows_rejected == 0
     fixed = result.events.set_index("event_id").loc["swap"]
     assert (fixed["latitude"], fixed["longitude"]) == (34.2719, 45.1681)
-    assert fixed["flags"] == "swapped_latlon_fixed"
+    assert fixed["quality_flags"] == "swapped_latlon_fixed"
     assert result.flag_counts == {"any": 1, "swapped_latlon_fixed": 1}
 
 
@@ -101,7 +101,7 @@ def test_outside_iraq_is_kept_and_flagged(tmp_path: Path) -> None:
     _, result = load_rows(tmp_path, "tehran,2021-08-01,35.69,51.39,1,IS,\n")
     assert result.rows_rejected == 0
     row = result.events.set_index("event_id").loc["tehran"]
-    assert row["flags"] == "outside_iraq"
+    assert row["quality_flags"] == "outside_iraq"
     assert "flagged: 1" in result.summary()
 
 
@@ -109,7 +109,7 @@ def test_unsafe_url_is_emptied_and_flagged(tmp_path: Path) -> None:
     _, result = load_rows(tmp_path, "js,2021-08-01,34.2,45.1,1,IS,javascript:alert(1)\n")
     row = result.events.set_index("event_id").loc["js"]
     assert row["source_url"] == ""
-    assert row["flags"] == "source_url_removed"
+    assert row["quality_flags"] == "source_url_removed"
     assert result.events.set_index("event_id").loc["ok", "source_url"] == "https://example.org/a"
 
 

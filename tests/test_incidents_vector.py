@@ -32,7 +32,7 @@ def test_points_load_and_others_are_rejected(tmp_path: Path, suffix: str) -> Non
     result = load_incidents(path)
     assert result.rows_read == 4 == result.rows_accepted + result.rows_rejected
     assert list(result.events["event_id"]) == ["p1", "p2"]
-    assert result.events["is_rule"].tolist() == ["isis", ""]
+    assert result.events["is_match_rule"].tolist() == ["isis", ""]
     assert result.events.iloc[0][["latitude", "longitude"]].tolist() == [34.2, 45.1]
     rejected = result.rejected.set_index("line")
     assert "not a point" in rejected.loc[3, "reason"]

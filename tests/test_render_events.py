@@ -160,7 +160,12 @@ def test_event_types_beyond_the_palette_share_other():
 
 
 def test_distance_bands_put_inside_and_unknown_apart():
-    events = pd.DataFrame({"dist_krg_line_km": [-3.0, 0.0, 10.0, 10.5, 60.0, np.nan]})
+    events = pd.DataFrame(
+        {
+            "dist_krg_line_km": [3.0, 0.0, 10.0, 10.5, 60.0, np.nan],
+            "in_krg_area": [True, False, False, False, False, False],
+        }
+    )
     spec = make_spec(events={"color_by": "distance_band", "distance_bands_km": [10, 25, 50]})
     codes, legend = ev.classify(events, spec)
     labels = [item.label for item in legend.items]
@@ -314,19 +319,31 @@ def test_seam_bands_and_counts():
         "10–25 km",
         "> 25 km",
     ]
-    counts, unknown = band_counts([-30, -10, -0.5, 0, 10, 11, 40, None], (10, 25))
-    assert counts.tolist() == [1, 0, 2, 2, 1, 1] and unknown == 1
+    counts, left_out = band_counts(_seam_events([-30, -10, -0.5, 0, 10, 11, 40, None]), (10, 25))
+    assert counts.tolist() == [1, 0, 2, 2, 1, 1] and left_out == 1
+
+
+def _seam_events(signed: list, coarse: list | None = None) -> pd.DataFrame:
+    """Events with an unsigned distance and a side, from signed km (negative inside)."""
+    d = pd.to_numeric(pd.Series(signed, dtype=object), errors="coerce").astype(float)
+    return pd.DataFrame(
+        {
+            "dist_krg_line_km": d.abs(),
+            "in_krg_area": (d < 0).to_numpy(),
+            "coarse_adm3": coarse or [False] * len(d),
+        }
+    )
 
 
 def test_seam_box_escapes_the_analysis_table():
     seam = pd.DataFrame({"<b>band</b>": ["${alert(1)}", "</script>"], "share": [0.25, 0.5]})
-    html = chart_html([1.0, -2.0], bands_km=(10, 25, 50), seam=seam)
+    html = chart_html(_seam_events([1.0, -2.0]), bands_km=(10, 25, 50), seam=seam)
     assert "<b>band" not in html and "</script>" not in html and "${" not in html
     assert "&lt;b&gt;band&lt;/b&gt;" in html and "0.25" in html
 
 
 def test_seam_box_without_analysis_shows_shares():
-    html = chart_html([1.0, 5.0, 30.0, -2.0], bands_km=(10, 25, 50), seam=None)
+    html = chart_html(_seam_events([1.0, 5.0, 30.0, -2.0]), bands_km=(10, 25, 50), seam=None)
     assert "Within 10 km of the line</td><td>3</td><td>75.0%" in html
     assert re.search(r"Inside the KRG-administered area</td><td>1<", html)
 

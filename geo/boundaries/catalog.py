@@ -18,8 +18,6 @@ from geo import paths
 from geo.errors import CatalogError
 from geo.types import ADMIN_COLUMNS, LEVELS, BoundaryKind, Level, Provenance
 
-METRIC_CRS = "EPSG:32638"
-DISPLAY_CRS = "EPSG:4326"
 #: Levels every source must provide in its full variant.
 REQUIRED_LEVELS: tuple[Level, ...] = ("country", "governorate", "district")
 

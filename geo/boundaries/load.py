@@ -11,12 +11,13 @@ from pathlib import Path
 import pyogrio
 
 from geo import paths
+from geo.boundaries import validated
 from geo.boundaries.catalog import load_catalog
 from geo.boundaries.files import cached_files, file_status, opened, recognise
 from geo.boundaries.read import read_source
 from geo.boundaries.reports import LayerStatus
 from geo.errors import CatalogError, ChecksumError
-from geo.types import Boundaries, Provenance
+from geo.types import LEVELS, Boundaries, Provenance
 from geo.write import sha256_file
 
 
@@ -80,8 +81,26 @@ def _load_cache(
             f"{key} release ({src.version})"
         )
     files = tuple((status.name, status.sha256) for _, status in cached.values())
+    extra = "Unverified import." if unverified else ""
+    directory = paths.boundaries_cache_dir() / key
+    stored = validated.key(files, Path(catalog_path), notes)
+    snapshot = validated.read(directory, stored)
+    if snapshot is not None:
+        frames, report = snapshot
+        return Boundaries(
+            source=src.provenance(files, notes=extra),
+            country=frames["country"],
+            governorates=frames["governorate"],
+            districts=frames["district"],
+            subdistricts=frames.get("subdistrict"),
+            report=tuple(report),
+        )
     layers = {entry: file for entry, (file, _) in cached.items()}
-    return read_source(src, layers, notes, files, "Unverified import." if unverified else "")
+    loaded = read_source(src, layers, notes, files, extra)
+    levels = {level: loaded.level(level) for level in LEVELS}
+    frames = {level: frame for level, frame in levels.items() if frame is not None}
+    validated.write(directory, stored, frames, list(loaded.report))
+    return loaded
 
 
 def load_boundaries(source: str | None = None, *, path: Path | str | None = None) -> Boundaries:

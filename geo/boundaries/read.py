@@ -12,7 +12,8 @@ import pyogrio
 import pyproj
 import shapely
 
-from geo.boundaries.catalog import DISPLAY_CRS, METRIC_CRS, LayerEntry, SourceEntry
+from geo.boundaries.catalog import LayerEntry, SourceEntry
+from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError
 from geo.types import ADMIN_COLUMNS, LEVELS, Boundaries, Level
 
@@ -36,7 +37,7 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def read_layer_file(
-    path: Path | str, *, declared_crs: str = "EPSG:4326"
+    path: Path | str, *, declared_crs: str = GEOGRAPHIC_CRS
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read one boundary file in EPSG:4326, enforcing its CRS and repairing invalid geometry.
 
@@ -98,11 +99,11 @@ def read_layer_file(
         raise BoundaryError(
             f"{looks_metric} although the file declares {gdf.crs.to_string()}", hint=metric_hint
         )
-    if not gdf.crs.equals(DISPLAY_CRS, ignore_axis_order=True):
-        notes.append(f"{file.name}: converted from {gdf.crs.to_string()} to {DISPLAY_CRS}")
-        gdf = gdf.to_crs(DISPLAY_CRS)
+    if not gdf.crs.equals(GEOGRAPHIC_CRS, ignore_axis_order=True):
+        notes.append(f"{file.name}: converted from {gdf.crs.to_string()} to {GEOGRAPHIC_CRS}")
+        gdf = gdf.to_crs(GEOGRAPHIC_CRS)
     else:
-        gdf = gdf.set_crs(DISPLAY_CRS, allow_override=True)
+        gdf = gdf.set_crs(GEOGRAPHIC_CRS, allow_override=True)
     invalid = np.flatnonzero(~gdf.geometry.is_valid.to_numpy())
     if invalid.size:
         geoms = gdf.geometry.to_numpy()
@@ -113,7 +114,7 @@ def read_layer_file(
             repaired = np.array([_polygonal(g) for g in repaired], dtype=object)
         geoms = geoms.copy()
         geoms[invalid] = repaired
-        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=DISPLAY_CRS))
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=GEOGRAPHIC_CRS))
         for i, reason in zip(invalid, reasons, strict=True):
             notes.append(
                 f"{file.name} feature {i + 1}: invalid geometry ({reason}) repaired with make_valid"
@@ -152,7 +153,7 @@ def _canonical(
         else:
             columns[column] = ""
     out = gpd.GeoDataFrame(
-        columns, geometry=gdf.geometry.to_numpy(), crs=DISPLAY_CRS, index=gdf.index
+        columns, geometry=gdf.geometry.to_numpy(), crs=GEOGRAPHIC_CRS, index=gdf.index
     )
     for column in ("code", "name"):
         blank = np.flatnonzero(out[column].to_numpy() == "")
@@ -171,7 +172,9 @@ def _derive_governorates(
     districts: gpd.GeoDataFrame, governorates: gpd.GeoDataFrame, notes: list[str]
 ) -> gpd.GeoDataFrame:
     """Fill ``adm1_*`` of districts from the governorate holding each representative point."""
-    points = gpd.GeoDataFrame(geometry=districts.geometry.representative_point(), crs=DISPLAY_CRS)
+    points = gpd.GeoDataFrame(
+        geometry=districts.geometry.representative_point(), crs=GEOGRAPHIC_CRS
+    )
     hits = gpd.sjoin(
         points, governorates[["code", "name", "geometry"]], predicate="intersects", how="left"
     )
@@ -242,7 +245,7 @@ def check_tiling(
             largest = max(parts, key=shapely.area)
             where = (
                 gpd.GeoSeries([largest.representative_point()], crs=METRIC_CRS)
-                .to_crs(DISPLAY_CRS)
+                .to_crs(GEOGRAPHIC_CRS)
                 .iloc[0]
             )
             notes.append(

@@ -31,14 +31,13 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError
 from geo.paths import resource
 from geo.types import ADMIN_COLUMNS, Boundaries, Provenance
 
 PLACES_FILE = "boundaries/places.csv"
 OUTLINE_FILE = "boundaries/outline.csv"
-METRIC_CRS = "EPSG:32638"
-DISPLAY_CRS = "EPSG:4326"
 SOURCE_KEY = "schematic"
 
 PLACE_COLUMNS: tuple[str, ...] = (
@@ -307,7 +306,7 @@ def _build(
     seeds = gpd.GeoDataFrame(
         places.loc[usable, ["adm1_code", "governorate", "adm2_code", "district", "name"]],
         geometry=gpd.points_from_xy(places.loc[usable, "lon"], places.loc[usable, "lat"]),
-        crs=DISPLAY_CRS,
+        crs=GEOGRAPHIC_CRS,
     ).to_crs(METRIC_CRS)
     # Sort so that the same rows in another order give the same geometry.
     seeds = seeds.assign(_x=seeds.geometry.x, _y=seeds.geometry.y)
@@ -320,7 +319,7 @@ def _build(
             f"{conflicts}",
             hint="fix the district codes or coordinates of these places",
         )
-    extent = gpd.GeoSeries([outline], crs=DISPLAY_CRS).to_crs(METRIC_CRS).iloc[0]
+    extent = gpd.GeoSeries([outline], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).iloc[0]
     cells = voronoi_cells(seeds, extent)
 
     districts = _dissolve(cells, "adm2_code", "district", parent=("adm1_code", "governorate"))
@@ -394,7 +393,7 @@ def _canonical(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
             out[column] = ""
     out["source"] = SOURCE_KEY
     out = out[list(ADMIN_COLUMNS)].sort_values("code").reset_index(drop=True)
-    return out.set_geometry("geometry").to_crs(DISPLAY_CRS)
+    return out.set_geometry("geometry").to_crs(GEOGRAPHIC_CRS)
 
 
 def _report(

@@ -150,7 +150,7 @@ def assemble(
     Returns
     -------
     pandas.DataFrame
-        One row per input row, canonical columns except ``is_rule`` and
+        One row per input row, canonical columns except ``is_match_rule`` and
         ``geometry``; rows with problems are still present.
     """
     n = len(lines)
@@ -235,7 +235,7 @@ def assemble(
             "role": stripped(texts["role"]),
             "dataset": constant(dataset, n),
             "source_row": np.asarray(lines, dtype=np.int64),
-            "flags": flags,
+            "quality_flags": flags,
             "synthetic": synthetic.to_numpy(dtype=bool),
             "provisional": np.zeros(n, dtype=bool),
         },

@@ -6,7 +6,7 @@ name (:data:`ANTI_IS`: "Global Coalition Against Daesh", "Anti-IS …",
 "Counter-ISIS …", "Coalition to Defeat ISIS", "التحالف الدولي ضد داعش"), so
 such an actor alone never makes an event IS-related. ``actor1`` is tried
 first, then ``actor2``; the first rule that matches is recorded in
-``is_rule``:
+``is_match_rule``:
 
 ============== ===================================================================
 rule           matches

@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.constants import GEOGRAPHIC_CRS
 from geo.errors import InputError
 from geo.incidents import acled, table, ucdp, vector
 from geo.incidents.canonical import FLAGS, assemble
@@ -483,7 +484,7 @@ def load_incidents(
     if rejected_mask.any():
         frame, datasets = frame.loc[~rejected_mask], datasets[~rejected_mask]
     accepted = frame.reset_index(drop=True)
-    accepted["is_rule"], is1, is2 = is_sides(accepted["actor1"], accepted["actor2"])
+    accepted["is_match_rule"], is1, is2 = is_sides(accepted["actor1"], accepted["actor2"])
     accepted["role"] = derive_roles(
         is1=is1,
         is2=is2,
@@ -491,7 +492,7 @@ def load_incidents(
         stated=accepted["role"],
         dataset=accepted["dataset"],
     )
-    flags = accepted["flags"].value_counts()
+    flags = accepted["quality_flags"].value_counts()
     flag_counts = {"any": int(flags[flags.index != ""].sum())}
     for name in FLAGS:
         count = int(flags[[name in f for f in flags.index]].sum())
@@ -507,7 +508,7 @@ def load_incidents(
     )
     kept = accepted if keep.all() else accepted.loc[keep]
     events = _sorted(kept, datasets if keep.all() else datasets[keep])
-    geometry = gpd.points_from_xy(events["longitude"], events["latitude"], crs="EPSG:4326")
+    geometry = gpd.points_from_xy(events["longitude"], events["latitude"], crs=GEOGRAPHIC_CRS)
     events = gpd.GeoDataFrame(
         {name: events[name] for name in EVENT_COLUMNS if name != "geometry"}
         | {"geometry": geometry},

@@ -28,8 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: Iraq's bounding box (lon_min, lat_min, lon_max, lat_max), generous by a few km.
-IRAQ_BBOX: tuple[float, float, float, float] = (38.7, 29.0, 48.8, 37.5)
+from geo.constants import IRAQ_BBOX
 
 #: Largest fatality count accepted for one event.
 MAX_FATALITIES = 100_000

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from geo.constants import GEOGRAPHIC_CRS
 from geo.errors import InputError, LimitError
 from geo.incidents.validate import Problems
 
@@ -71,8 +72,8 @@ def read_points(
                 f"{path}: the layer declares no CRS",
                 hint="assign its CRS (e.g. EPSG:4326) in QGIS or with ogr2ogr -a_srs",
             )
-        layer = layer.set_crs(4326)
-    layer = layer.to_crs(4326).reset_index(drop=True)
+        layer = layer.set_crs(GEOGRAPHIC_CRS)
+    layer = layer.to_crs(GEOGRAPHIC_CRS).reset_index(drop=True)
     geometry = layer.geometry
     kinds = geometry.geom_type.fillna("")
     not_point = np.flatnonzero(((kinds != "Point") & (kinds != "")).to_numpy())

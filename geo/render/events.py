@@ -35,6 +35,7 @@ from folium.elements import JSCSSMixin
 from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
 
+from geo.constants import band_index
 from geo.render import safe
 from geo.render.html import RawHtml, static
 from geo.render.legend import Legend, LegendItem
@@ -180,15 +181,19 @@ def _band_classes(
 ) -> tuple[np.ndarray, list[str], list[str], str]:
     """Return distance-band codes, labels and colours (bands outward, then inside, unknown)."""
     bands = seam_bands(bands_km)
-    dist = pd.to_numeric(events.get("dist_krg_line_km"), errors="coerce")
-    dist = np.asarray(dist, dtype=float) if dist is not None else np.full(len(events), np.nan)
-    edges = np.asarray(bands_km, dtype=float)
-    codes = np.searchsorted(edges, dist, side="left")  # 0 for 0–b1, len(edges) beyond
+    n = len(events)
+    dist = events["dist_krg_line_km"] if "dist_krg_line_km" in events else np.full(n, np.nan)
+    codes = band_index(dist, bands_km)  # the one band rule, -1 when unknown
+    in_krg = (
+        events["in_krg_area"].fillna(False).to_numpy(bool)
+        if "in_krg_area" in events
+        else np.zeros(n, bool)
+    )
     labels = [label for label, lo, _ in bands if lo >= 0]
     colors = list(BAND_COLORS[: len(labels)])
     inside, unknown = len(labels), len(labels) + 1
-    codes = np.where(dist < 0, inside, codes)
-    codes = np.where(np.isnan(dist), unknown, codes)
+    codes = np.where(in_krg, inside, codes)
+    codes = np.where(codes < 0, unknown, codes)
     labels += ["Inside the KRG-administered area", "Distance unknown"]
     colors += [INSIDE_COLOR, OTHER_COLOR]
     return codes.astype(np.int64), labels, colors, "Events by distance to the KRG line"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -16,20 +18,18 @@ from branca.utilities import color_brewer
 from folium.plugins import Search
 from threadpoolctl import threadpool_limits
 
+from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS, iraq_bounds_swne
 from geo.render.legend import Legend, LegendItem
 from geo.render.safe import text
 from geo.spec import Choropleth, MapSpec
 from geo.types import Level, ProjectLayers
 
-METRIC_CRS = "EPSG:32638"
-DISPLAY_CRS = "EPSG:4326"
 #: Display simplification of admin polygons (~100 m), stated in every map's caveats.
 SIMPLIFY_DEG = 0.001
 SIMPLIFY_NOTE = (
     "Boundaries are simplified for display (about 100 m, 0.001°) and coordinates rounded "
     "to 6 decimals; counts and distances use the full-resolution layers."
 )
-IRAQ_BOUNDS = (29.0, 38.7, 37.5, 48.7)
 
 LEVEL_LAYER: dict[str, Level] = {
     "governorates": "governorate",
@@ -51,7 +51,7 @@ SCHEME_LABEL: dict[str, str] = {
     "NaturalBreaks": "natural breaks",
     "Quantiles": "quantiles",
     "EqualInterval": "equal intervals",
-    "FisherJenks": "Fisher-Jenks",
+    "FisherJenks": "natural breaks (Fisher-Jenks)",
     "HeadTailBreaks": "head/tail breaks",
 }
 OUTLINE_STYLE: dict[str, dict[str, Any]] = {
@@ -89,7 +89,7 @@ def display_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     Coverage simplification keeps neighbours without gaps; where the layer is
     not a clean coverage, each polygon is simplified on its own.
     """
-    out = gdf.to_crs(DISPLAY_CRS).sort_values("code", kind="stable").reset_index(drop=True)
+    out = gdf.to_crs(GEOGRAPHIC_CRS).sort_values("code", kind="stable").reset_index(drop=True)
     geoms = np.asarray(out.geometry.values)
     try:
         simple = shapely.coverage_simplify(geoms, SIMPLIFY_DEG)
@@ -102,7 +102,7 @@ def display_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _features(gdf: gpd.GeoDataFrame, props: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
     """Return a FeatureCollection of ``gdf``'s geometry with only ``props`` (already escaped)."""
     frame = gpd.GeoDataFrame(
-        {k: list(v) for k, v in props.items()}, geometry=list(gdf.geometry), crs=DISPLAY_CRS
+        {k: list(v) for k, v in props.items()}, geometry=list(gdf.geometry), crs=GEOGRAPHIC_CRS
     )
     frame["geometry"] = _round(np.asarray(frame.geometry.values))
     return frame.to_geo_dict(drop_id=False)
@@ -201,10 +201,15 @@ def classify(
     # costs ten times the work, and far more on a busy machine: keep it to one thread.
     # NaturalBreaks seeds its k-means from numpy's global generator: pin it for this call
     # (and put it back), so the same values always give the same classes.
+    # Fisher-Jenks is exact and needs no seed; without numba mapclassify says it runs its
+    # pure-Python version, which on a few hundred areas takes milliseconds.
+    import mapclassify  # with scikit-learn: about a second, so not at import (see preload)
+
     state = np.random.get_state()
     np.random.seed(0)
     try:
-        with threadpool_limits(limits=1):
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Numba not installed")
             classifier = mapclassify.classify(values, scheme=scheme, k=k)
     finally:
         np.random.set_state(state)
@@ -214,6 +219,18 @@ def classify(
         labels.append(f"{_fmt(low)} – {_fmt(high)}")
         low = high
     return np.asarray(classifier.yb), bins, labels
+
+
+def preload() -> None:
+    """Start importing mapclassify (and scikit-learn) on a background thread.
+
+    The import takes about a second; a build starts it before reading boundaries
+    and incidents, which release the GIL for much of their work, so the maps find
+    it ready instead of waiting for it.
+    """
+    threading.Thread(
+        target=importlib.import_module, args=("mapclassify",), name="geo-preload", daemon=True
+    ).start()
 
 
 def palette(n: int) -> list[str]:
@@ -301,7 +318,7 @@ def add_zone(m: folium.Map, zone: gpd.GeoDataFrame, *, key: str, label: str, out
     if zone.empty:
         return
     color = HATCHES[key]
-    zone = zone.to_crs(DISPLAY_CRS)
+    zone = zone.to_crs(GEOGRAPHIC_CRS)
     zone = zone.assign(geometry=shapely.simplify(zone.geometry.values, SIMPLIFY_DEG))
     names = [n for n in _col(zone, "name") if n]
     title = names[0] if names else text(label)
@@ -341,7 +358,7 @@ def add_krg(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers) ->
     """Add the KRG-administered area and/or the KRG line."""
     items: list[LegendItem] = []
     if spec.has("krg-area") and not layers.krg_area.empty:
-        area = layers.krg_area.to_crs(DISPLAY_CRS)
+        area = layers.krg_area.to_crs(GEOGRAPHIC_CRS)
         area = area.assign(geometry=shapely.simplify(area.geometry.values, SIMPLIFY_DEG))
         layer = folium.GeoJson(
             _features(area, _line_props(area, "KRG-administered area")),
@@ -358,7 +375,7 @@ def add_krg(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers) ->
         out.groups[layer.get_name()] = "Disputed areas & KRG"
         items.append(LegendItem("KRG-administered area", KRG_COLOR, "square"))
     if spec.has("krg-line") and not layers.krg_line.empty:
-        line = layers.krg_line.to_crs(DISPLAY_CRS)
+        line = layers.krg_line.to_crs(GEOGRAPHIC_CRS)
         line = line.assign(geometry=shapely.simplify(line.geometry.values, SIMPLIFY_DEG))
         layer = folium.GeoJson(
             _features(line, _line_props(line, "KRG line")),
@@ -378,7 +395,7 @@ def rings(ridge: gpd.GeoDataFrame, distances_km: Sequence[float]) -> gpd.GeoData
     line = ridge.to_crs(METRIC_CRS).geometry.union_all()
     km = sorted(set(distances_km))
     shapes = [line.buffer(d * 1000.0, quad_segs=16).boundary for d in km]
-    out = gpd.GeoDataFrame({"km": km}, geometry=shapes, crs=METRIC_CRS).to_crs(DISPLAY_CRS)
+    out = gpd.GeoDataFrame({"km": km}, geometry=shapes, crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS)
     out["geometry"] = shapely.simplify(out.geometry.values, SIMPLIFY_DEG / 10)
     return out
 
@@ -404,7 +421,7 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
         out.groups[layer.get_name()] = "Hamrin"
 
     if spec.has("hamrin-area") and not layers.hamrin_area.empty:
-        area = layers.hamrin_area.to_crs(DISPLAY_CRS)
+        area = layers.hamrin_area.to_crs(GEOGRAPHIC_CRS)
         style = {"color": HAMRIN_COLOR, "weight": 1.5, "fillColor": HAMRIN_COLOR}
         add(
             area,
@@ -415,7 +432,7 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
         )
         items.append(LegendItem("Hamrin focus area", HAMRIN_COLOR, "square"))
     if spec.has("hamrin-ridge") and not layers.hamrin_ridge.empty:
-        ridge = layers.hamrin_ridge.to_crs(DISPLAY_CRS)
+        ridge = layers.hamrin_ridge.to_crs(GEOGRAPHIC_CRS)
         props = _line_props(ridge, "Hamrin ridge")
         props["name"] = [f"{n} (approximate)" for n in props["name"]]
         add(
@@ -439,7 +456,7 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
         kms = ", ".join(_fmt(k) for k in ring["km"])
         items.append(LegendItem(f"{kms} km from the ridge", HAMRIN_COLOR, "dashed"))
     if spec.has("hamrin-dam") and not layers.hamrin_dam.empty:
-        dam = layers.hamrin_dam.to_crs(DISPLAY_CRS)
+        dam = layers.hamrin_dam.to_crs(GEOGRAPHIC_CRS)
         add(dam, "Hamrin dam", "geo-places", {}, _line_props(dam, "Hamrin dam"))
         items.append(LegendItem("Hamrin dam", DAM_COLOR, "circle"))
     if items:
@@ -450,7 +467,7 @@ def add_places(m: folium.Map, places: gpd.GeoDataFrame, out: Layers) -> None:
     """Add the gazetteer as small points with a search box over names and alternates."""
     if places.empty:
         return
-    places = places.to_crs(DISPLAY_CRS).sort_values("name", kind="stable")
+    places = places.to_crs(GEOGRAPHIC_CRS).sort_values("name", kind="stable")
     names, arabic, alts = _col(places, "name"), _col(places, "name_ar"), _col(places, "alt_names")
     label = [f"{n} — {a}" if a else n for n, a in zip(names, arabic, strict=True)]
     search = [
@@ -495,13 +512,13 @@ def view_bounds(spec: MapSpec, layers: ProjectLayers) -> tuple[float, float, flo
     if spec.view.governorates and govs is not None:
         chosen = govs[govs["code"].isin(spec.view.governorates)]
         if not chosen.empty:
-            w, s, e, n = chosen.to_crs(DISPLAY_CRS).total_bounds
+            w, s, e, n = chosen.to_crs(GEOGRAPHIC_CRS).total_bounds
             return (float(s), float(w), float(n), float(e))
     country = layers.boundaries.country
     if country is not None and not country.empty:
-        w, s, e, n = country.to_crs(DISPLAY_CRS).total_bounds
+        w, s, e, n = country.to_crs(GEOGRAPHIC_CRS).total_bounds
         return (float(s), float(w), float(n), float(e))
-    return IRAQ_BOUNDS
+    return iraq_bounds_swne()
 
 
 def add_area_layers(

@@ -16,6 +16,8 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
+from geo.aggregate import seam_selection
+from geo.constants import band_edges, band_index
 from geo.render import safe
 
 #: Bar colours outside the KRG area, nearest band first.
@@ -31,9 +33,10 @@ _W, _H, _BAR, _GAP = 300, 90, 30, 6
 def seam_bands(bands_km: tuple[float, ...]) -> list[tuple[str, float, float]]:
     """Return the distance bands across the KRG line, deepest inside first.
 
-    Each band is ``(label, low, high)`` in signed km (negative inside the
-    KRG-administered area); a distance ``d`` outside falls in the band with
-    ``low < d <= high`` (``0 <= d`` for the first), and inside by ``-d`` the same way.
+    Each band is ``(label, low, high)``, ``low``/``high`` in km signed for
+    display only (negative inside the KRG-administered area). Which band an
+    event falls in is :func:`geo.constants.band_index` of its unsigned
+    distance, on the side ``in_krg_area`` gives it.
     """
     edges = [0.0, *sorted(float(b) for b in bands_km), math.inf]
     outside = []
@@ -48,23 +51,37 @@ def _km(value: float) -> str:
     return f"{value:g}"
 
 
-def band_counts(dist_km: Any, bands_km: tuple[float, ...]) -> tuple[np.ndarray, int]:
-    """Count events per band of :func:`seam_bands` and those with unknown distance."""
-    dist = np.asarray(pd.to_numeric(pd.Series(dist_km, dtype=object), errors="coerce"), float)
-    known = dist[~np.isnan(dist)]
-    edges = np.asarray(sorted(float(b) for b in bands_km))
-    nb = len(edges) + 1
-    out_codes = np.searchsorted(edges, known[known >= 0], side="left")
-    in_codes = np.searchsorted(edges, -known[known < 0], side="left")
-    outside = np.bincount(out_codes, minlength=nb)
-    inside = np.bincount(in_codes, minlength=nb)[::-1]
-    return np.concatenate([inside, outside]).astype(int), int(np.isnan(dist).sum())
+def band_counts(
+    events: pd.DataFrame, bands_km: tuple[float, ...], *, include_coarse: bool = False
+) -> tuple[np.ndarray, int]:
+    """Count events per band of :func:`seam_bands`, and those left out.
+
+    The events counted are those of :func:`geo.aggregate.seam_selection`
+    (the same set as the seam statistics); the others are left out.
+    """
+    use = seam_selection(events, include_coarse=include_coarse)
+    codes = band_index(events["dist_krg_line_km"], bands_km)
+    inside = events["in_krg_area"].fillna(False).to_numpy(bool)
+    nb = len(bands_km) + 1
+    outside_counts = np.bincount(codes[use & ~inside], minlength=nb)
+    inside_counts = np.bincount(codes[use & inside], minlength=nb)[::-1]
+    counts = np.concatenate([inside_counts, outside_counts]).astype(int)
+    return counts, int((~use).sum())
 
 
-def chart_html(dist_km: Any, *, bands_km: tuple[float, ...], seam: pd.DataFrame | None) -> str:
-    """Return the seam box: an SVG bar chart by band and a table of seam statistics."""
+def chart_html(
+    events: pd.DataFrame,
+    *,
+    bands_km: tuple[float, ...],
+    seam: pd.DataFrame | None,
+    include_coarse: bool = False,
+) -> str:
+    """Return the seam box: an SVG bar chart by band and a table of seam statistics.
+
+    The chart counts the same events as the table (:func:`geo.aggregate.seam_selection`).
+    """
     bands = seam_bands(bands_km)
-    counts, unknown = band_counts(dist_km, bands_km)
+    counts, left_out = band_counts(events, bands_km, include_coarse=include_coarse)
     nb = len(bands) // 2
     colors = [INSIDE_COLOR] * nb + [BAND_COLORS[i % len(BAND_COLORS)] for i in range(nb)]
     top = max(int(counts.max()) if len(counts) else 0, 1)
@@ -89,10 +106,17 @@ def chart_html(dist_km: Any, *, bands_km: tuple[float, ...], seam: pd.DataFrame 
         f'<text x="{line_x - 4}" y="{_H + 40}" text-anchor="end">← inside KRG area</text>'
         f'<text x="{line_x + 4}" y="{_H + 40}">outside →</text></svg>'
     )
+    what = "unknown distance" if include_coarse else "unknown distance or district-level location"
     note = (
-        f"<p>{unknown:,} events with unknown distance are not in the chart.</p>" if unknown else ""
+        f"<p>{left_out:,} events ({what}) are left out of the chart and the table.</p>"
+        if left_out
+        else ""
     )
-    table = _seam_table(seam) if seam is not None else _shares_table(dist_km, bands_km)
+    table = (
+        _seam_table(seam)
+        if seam is not None
+        else _shares_table(events, bands_km, include_coarse=include_coarse)
+    )
     return (
         '<div class="geo-seam-title">Events by distance to the KRG line</div>' + svg + note + table
     )
@@ -102,20 +126,22 @@ def _short(label: str) -> str:
     return label.replace(" km", "").replace(" inside", "")
 
 
-def _shares_table(dist_km: Any, bands_km: tuple[float, ...]) -> str:
+def _shares_table(
+    events: pd.DataFrame, bands_km: tuple[float, ...], *, include_coarse: bool
+) -> str:
     """Return the shares of events within each band edge of the line, both sides together."""
-    dist = np.asarray(pd.to_numeric(pd.Series(dist_km, dtype=object), errors="coerce"), float)
-    known = np.abs(dist[~np.isnan(dist)])
-    total = len(known)
+    use = seam_selection(events, include_coarse=include_coarse)
+    codes = band_index(events["dist_krg_line_km"], bands_km)[use]
+    total = int(use.sum())
     rows = []
-    for edge in sorted(bands_km):
-        within = int((known <= edge).sum())
+    for k, edge in enumerate(band_edges(bands_km)):
+        within = int((codes <= k).sum())
         share = f"{100 * within / total:.1f}%" if total else "–"
         rows.append(
             f"<tr><td>Within {safe.text(_km(edge))} km of the line</td>"
             f"<td>{within:,}</td><td>{share}</td></tr>"
         )
-    inside = int((dist < 0).sum())
+    inside = int(events["in_krg_area"].fillna(False).to_numpy(bool)[use].sum())
     rows.append(
         f"<tr><td>Inside the KRG-administered area</td><td>{inside:,}</td>"
         f"<td>{f'{100 * inside / total:.1f}%' if total else '–'}</td></tr>"
@@ -213,11 +239,13 @@ class SeamChart(MacroElement):
     )
 
     def __init__(
-        self, events: pd.DataFrame, *, seam: pd.DataFrame | None, bands_km: tuple[float, ...]
+        self,
+        events: pd.DataFrame,
+        *,
+        seam: pd.DataFrame | None,
+        bands_km: tuple[float, ...],
+        include_coarse: bool = False,
     ) -> None:
         super().__init__()
         self._name = "GeoSeamChart"
-        dist = (
-            events["dist_krg_line_km"] if "dist_krg_line_km" in events else [np.nan] * len(events)
-        )
-        self.body = chart_html(dist, bands_km=bands_km, seam=seam)
+        self.body = chart_html(events, bands_km=bands_km, seam=seam, include_coarse=include_coarse)

@@ -16,6 +16,8 @@ import numpy as np
 from branca.element import MacroElement
 from folium.template import Template
 
+from geo.constants import month_start_days, week_start_days
+
 Unit = Literal["none", "week", "month"]
 
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -40,10 +42,9 @@ def period_starts(days: np.ndarray, unit: Unit) -> tuple[np.ndarray, list[str], 
     """
     days = np.asarray(days, dtype=np.int64)
     if unit == "week":
-        start = days - (days + 3) % 7  # 1970-01-01 was a Thursday
+        start = week_start_days(days)
     elif unit == "month":
-        months = (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[M]")
-        start = (months.astype("datetime64[D]") - _EPOCH).astype(np.int64)
+        start = month_start_days(days)
     else:
         raise ValueError(f"unit must be 'week' or 'month', got {unit!r}")
     starts, index = np.unique(start, return_inverse=True)
