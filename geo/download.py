@@ -216,6 +216,8 @@ class _StreamBar:
     def __init__(self, label: str, *, progress: bool) -> None:
         self._progress = None
         if progress:
+            import rich.progress  # only when a bar is drawn
+
             self._progress = rich.progress.Progress(
                 *rich.progress.Progress.get_default_columns(),
                 rich.progress.DownloadColumn(),

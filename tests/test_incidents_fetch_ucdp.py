@@ -455,7 +455,7 @@ def test_done_when_fetch_then_plain_build_draws_ucdp(
     out = tmp_path / "ucdp"
     report = pipeline.build(out=out)
     assert [d.name for d in report.loaded.datasets] == ["GEDEvent_v25_1_IRQ.csv"]
-    is_events = int((report.joined.events["is_rule"].fillna("") != "").sum())
+    is_events = int((report.joined.events["role"] != "none").sum())
     assert 6100 <= is_events <= 6300  # about 6,190 IS events in the shared file
     overview = next(m for m in report.maps if m.name == "iraq-overview")
     assert overview.events == is_events
