@@ -52,6 +52,7 @@ for n in ${SIZES//,/ }; do
   run "load-$n" "$PYTHON" benchmarks/bench_load.py --n "$n" --out "$WORK/load-$n.md"
 done
 run ucdp-filter "$PYTHON" benchmarks/bench_ucdp_filter.py --rows 300000 --out "$WORK/ucdp-filter.md"
+run hotspots "$PYTHON" benchmarks/bench_hotspots.py --out "$WORK/hotspots.md"
 run evaluation "$PYTHON" benchmarks/evaluation/schematic_agreement.py --out "$WORK/evaluation.md"
 
 commas() { echo "$1" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
@@ -107,6 +108,7 @@ EOF
   section "Join" "$WORK/join.md"
   for n in ${SIZES//,/ }; do section "Incident loading, $(commas "$n") rows" "$WORK/load-$n.md"; done
   section "UCDP GED Iraq filter (geo incidents fetch ucdp)" "$WORK/ucdp-filter.md"
+  section "Hot spots" "$WORK/hotspots.md"
   section "Schematic boundaries against COD-AB" "$WORK/evaluation.md"
 } >"$WORK/BENCHMARKS.md"
 

@@ -190,12 +190,17 @@ def stats(
         typer.Option(
             "--by",
             help="governorate, district, subdistrict, unami-2009, article-140-wide, "
-            "krg-area, hamrin-area",
+            "krg-area, hamrin-area; with --hotspots: governorate, district, subdistrict, hex",
         ),
     ] = "district",
     period: Annotated[
-        str, typer.Option("--period", help="week, month, quarter, year, all")
-    ] = "month",
+        str | None,
+        typer.Option(
+            "--period",
+            help="week, month, quarter, year, all (default month); with --hotspots: month, "
+            "quarter or year for the space-time result (default: none)",
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format")] = "auto",
     boundaries: Annotated[Path | None, typer.Option("--boundaries")] = None,
     is_only: Annotated[bool, typer.Option("--is-only")] = False,
@@ -207,6 +212,14 @@ def stats(
         ),
     ] = False,
     seam: Annotated[bool, typer.Option("--seam", help="Write seam statistics instead.")] = False,
+    hotspot: Annotated[
+        bool,
+        typer.Option(
+            "--hotspots",
+            help="Write Getis-Ord Gi* hot spots per area instead (with --period: trends and "
+            "emerging hot spots).",
+        ),
+    ] = False,
     role: Annotated[
         str | None,
         typer.Option(
@@ -216,7 +229,7 @@ def stats(
         ),
     ] = None,
 ) -> None:
-    """Count events and fatalities per area × period × type (or seam statistics)."""
+    """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
     from geo import analysis
     from geo.incidents.roles import parse_roles
 
@@ -231,6 +244,7 @@ def stats(
             is_only=is_only,
             include_coarse=include_coarse,
             seam=seam,
+            hotspot=hotspot,
             roles=parse_roles(role),
         )
     )

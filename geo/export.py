@@ -270,6 +270,10 @@ def _markdown(df: pd.DataFrame, provenance: Mapping[str, Any], title: str) -> st
         lines.append(f"- Source: {s.get('title', '')} ({s.get('licence', '')})")
     if "acled" in provenance:
         lines.append(f"- Citation: {provenance['acled']['citation']}")
+    for key, value in provenance.get("method", {}).items():
+        lines.append(f"- Method ({key}): {value}")
+    for note in provenance.get("notes", []):
+        lines.append(f"- Note: {note}")
     # "-->" would end the comment early; "\u003e" is the same JSON text.
     machine = _dumps(provenance).replace("-->", "--\\u003e")
     lines += ["", f"<!-- provenance: {machine} -->", ""]

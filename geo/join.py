@@ -421,6 +421,36 @@ def _coarse_flags(events: pd.DataFrame) -> np.ndarray:
     return table[pd.Categorical(levels, categories=list(COARSE)).codes]
 
 
+def _check_inputs(events: gpd.GeoDataFrame, *, tolerance_m: float) -> None:
+    """Raise when the tolerance is negative or the events lack the columns the join needs."""
+    if not tolerance_m >= 0:
+        raise ValidationError(
+            f"tolerance_m must be zero or more, got {tolerance_m}",
+            hint="pass a distance in metres such as 1000",
+        )
+    missing = [c for c in ("event_id", "precision_level") if c not in events.columns]
+    if missing:
+        raise ValidationError(
+            f"events table lacks column(s) {', '.join(missing)}",
+            hint="load events through geo.incidents, which returns the canonical columns",
+        )
+
+
+def _zone_flags(layers: ProjectLayers, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
+    """Return, per zone flag column, whether each point lies in that zone."""
+    zones = {
+        "in_disputed_unami": layers.disputed_unami,
+        "in_disputed_wide": layers.disputed_wide,
+        "in_krg_area": layers.krg_area,
+        "in_hamrin_area": layers.hamrin_area,
+    }
+    flags = {}
+    for name, frame in zones.items():
+        geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
+        flags[name] = inside(geom, lon, lat)
+    return flags
+
+
 def join_events(
     events: gpd.GeoDataFrame,
     layers: ProjectLayers,
@@ -448,17 +478,7 @@ def join_events(
         The events, same rows in the same order, with :data:`geo.types.JOIN_COLUMNS`
         added (replaced if present), and the join report.
     """
-    if not tolerance_m >= 0:
-        raise ValidationError(
-            f"tolerance_m must be zero or more, got {tolerance_m}",
-            hint="pass a distance in metres such as 1000",
-        )
-    missing = [c for c in ("event_id", "precision_level") if c not in events.columns]
-    if missing:
-        raise ValidationError(
-            f"events table lacks column(s) {', '.join(missing)}",
-            hint="load events through geo.incidents, which returns the canonical columns",
-        )
+    _check_inputs(events, tolerance_m=tolerance_m)
     b = layers.boundaries
     joined_level = "subdistrict" if b.subdistricts is not None else "district"
     index = PolygonIndex(b.level(joined_level))
@@ -483,15 +503,7 @@ def join_events(
     for k in range(3):
         cols[f"coarse_adm{k + 1}"] = coarse[:, k]
 
-    zones = {
-        "in_disputed_unami": layers.disputed_unami,
-        "in_disputed_wide": layers.disputed_wide,
-        "in_krg_area": layers.krg_area,
-        "in_hamrin_area": layers.hamrin_area,
-    }
-    for name, frame in zones.items():
-        geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
-        cols[name] = inside(geom, lon, lat)
+    cols.update(_zone_flags(layers, lon, lat))
 
     x, y = to_metric(lon, lat)
     notes: list[str] = []

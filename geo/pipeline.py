@@ -24,6 +24,7 @@ from geo import aggregate, assets, provenance, render
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError
+from geo.hotspots import HotspotResult
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.incidents import store as incident_store
 from geo.incidents.filters import filter_mask
@@ -288,6 +289,28 @@ def _measures(
     return out
 
 
+def _hotspots(
+    spec: MapSpec, events: gpd.GeoDataFrame, layers: ProjectLayers
+) -> HotspotResult | None:
+    """Return the spec's Gi* result, at the next coarser level where the boundaries lack its own."""
+    if spec.hotspots is None:
+        return None
+    from geo import hotspots  # only maps with a [hotspots] section need it
+
+    level = spec.hotspots.level
+    order = ("subdistrict", "district", "governorate")
+    if level in order:
+        level = next(
+            (lv for lv in order[order.index(level) :] if layers.boundaries.level(lv) is not None),
+            "governorate",
+        )
+    result = hotspots.hotspots(events, layers, by=level, period=spec.hotspots.period)
+    if level != spec.hotspots.level:
+        note = f"These boundaries have no {spec.hotspots.level} layer: hot spots per {level}."
+        result = replace(result, notes=(note, *result.notes))
+    return result
+
+
 def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
     """Draw one map and return its page."""
     events = selection.events
@@ -301,6 +324,7 @@ def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
         tool_version=geo.__version__,
         seam=aggregate.seam_stats(events) if spec.seam_chart else None,
         measures=_measures(spec, events, run.layers),
+        hotspots=_hotspots(spec, events, run.layers),
     )
     fmap = render.build_map(spec, layers=run.layers, events=events, context=context)
     return render.page_html(fmap, assets=run.store)

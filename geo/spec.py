@@ -24,6 +24,10 @@ A spec names what one map shows. Example (``maps/diyala-hamrin.toml``)::
     measure = "events"       # events | fatalities | events_per_1000km2
     scheme = "NaturalBreaks"
     k = 5
+
+    [hotspots]               # Getis-Ord Gi* hot spots (maps/hotspots.toml)
+    level = "subdistrict"    # governorate | district | subdistrict | hex
+    period = "quarter"       # month | quarter | year: adds the emerging hot spots
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ ColorBy = Literal["event_type", "distance_band", "precision"]
 Period = Literal["none", "week", "month"]
 ChoroLevel = Literal["governorate", "district", "subdistrict"]
 Measure = Literal["events", "fatalities", "events_per_1000km2"]
+HotspotLevel = Literal["governorate", "district", "subdistrict", "hex"]
+HotspotPeriod = Literal["month", "quarter", "year"]
 Scheme = Literal["NaturalBreaks", "Quantiles", "EqualInterval", "FisherJenks", "HeadTailBreaks"]
 
 
@@ -107,6 +113,17 @@ class Choropleth:
 
 
 @dataclass(frozen=True)
+class Hotspots:
+    """Gi* hot spots per area (a coarser admin level where the boundaries lack this one).
+
+    With a ``period``, the emerging hot-spot classes are drawn as a second layer.
+    """
+
+    level: HotspotLevel = "subdistrict"
+    period: HotspotPeriod | None = None
+
+
+@dataclass(frozen=True)
 class MapSpec:
     """One map, as read from ``maps/<name>.toml``."""
 
@@ -120,6 +137,7 @@ class MapSpec:
     filters: Filters = field(default_factory=Filters)
     events: Events = field(default_factory=Events)
     choropleth: Choropleth | None = None
+    hotspots: Hotspots | None = None
     time: Period = "none"
     rings_km: tuple[float, ...] = (10.0, 25.0)
     seam_chart: bool = False
@@ -144,6 +162,7 @@ _TOP = {
     "filters": dict,
     "events": dict,
     "choropleth": dict,
+    "hotspots": dict,
 }
 _VIEW = {"governorates": list, "bounds": list}
 _FILTERS = {
@@ -155,6 +174,7 @@ _FILTERS = {
 }
 _EVENTS = {"mode": str, "color_by": str, "distance_bands_km": list}
 _CHORO = {"level": str, "measure": str, "scheme": str, "k": int, "levels": list}
+_HOTSPOTS = {"level": str, "period": str}
 _REQUIRED = ("title", "description", "layers")
 
 
@@ -322,6 +342,20 @@ def parse_spec(
             ),
         )
 
+    hotspots = None
+    if "hotspots" in data:
+        h_t = data["hotspots"]
+        _check(h_t, _HOTSPOTS, "hotspots.", src)
+        period = h_t.get("period")
+        hotspots = Hotspots(
+            level=_choice(
+                h_t.get("level", "subdistrict"), get_args(HotspotLevel), "hotspots.level", src
+            ),  # type: ignore[arg-type]
+            period=None
+            if period is None
+            else _choice(period, get_args(HotspotPeriod), "hotspots.period", src),  # type: ignore[arg-type]
+        )
+
     return MapSpec(
         name=name,
         title=data["title"],
@@ -333,6 +367,7 @@ def parse_spec(
         filters=filters,
         events=events,
         choropleth=choropleth,
+        hotspots=hotspots,
         time=_choice(data.get("time", "none"), get_args(Period), "time", src),
         rings_km=_numbers(data.get("rings_km", [10, 25]), "rings_km", src),
         seam_chart=data.get("seam_chart", False),

@@ -19,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from fixtures import BAD_SPECS, GOOD_SPEC
 
 from geo import boundaries
 from geo.boundaries import schematic
@@ -761,102 +762,16 @@ def test_utm_without_crs_raises_boundary_error_naming_the_file(tmp_path):
 
 # --------------------------------------------------------------------------- map specs
 
-GOOD_SPEC = """\
-title = "Test map"
-description = "A map for the tests."
-layers = ["governorates", "events"]
-
-[filters]
-is_only = false
-
-[events]
-mode = "points"
-"""
-
-# (id, spec text, needles)
-SPEC_CASES = [
-    (
-        "unknown-top-level-key",
-        GOOD_SPEC.replace("[filters]", 'colour = "red"\n[filters]'),
-        ("bad.toml", "unknown key 'colour'", "allowed keys"),
-    ),
-    (
-        "unknown-nested-key",
-        GOOD_SPEC + "size = 3\n",
-        ("bad.toml", "unknown key events.'size'", "allowed keys"),
-    ),
-    (
-        "title-wrong-type",
-        GOOD_SPEC.replace('"Test map"', "3"),
-        ("bad.toml", "'title'", "should be a string", "got int"),
-    ),
-    (
-        "boolean-as-string",
-        GOOD_SPEC.replace("is_only = false", 'is_only = "no"'),
-        ("bad.toml", "filters.'is_only'", "true or false", "got str"),
-    ),
-    (
-        "date-as-string",
-        GOOD_SPEC.replace("is_only = false", 'date_from = "2021-01-01"'),
-        ("bad.toml", "filters.'date_from'", "a date such as"),
-    ),
-    (
-        "k-as-string",
-        GOOD_SPEC + '[choropleth]\nk = "five"\n',
-        ("bad.toml", "choropleth.'k'", "an integer"),
-    ),
-    (
-        "k-out-of-range",
-        GOOD_SPEC + "[choropleth]\nk = 12\n",
-        ("bad.toml", "choropleth.k = 12", "2 to 9"),
-    ),
-    (
-        "layer-that-does-not-exist",
-        GOOD_SPEC.replace('"events"]', '"events", "roads"]'),
-        ("bad.toml", "'roads'", "does not exist", "known layers"),
-    ),
-    (
-        "layer-list-not-strings",
-        GOOD_SPEC.replace('"events"]', '"events", 7]'),
-        ("bad.toml", "layers", "should be a string"),
-    ),
-    (
-        "missing-required-key",
-        GOOD_SPEC.replace('description = "A map for the tests."\n', ""),
-        ("bad.toml", "missing required key 'description'", "add it"),
-    ),
-    (
-        "bad-choice",
-        GOOD_SPEC.replace('"points"', '"dots"'),
-        ("bad.toml", "events.mode = 'dots'", "points, cluster, none"),
-    ),
-    (
-        "dates-backwards",
-        GOOD_SPEC.replace("is_only = false", "date_from = 2022-01-01\ndate_to = 2021-01-01"),
-        ("bad.toml", "date_from 2022-01-01 is after filters.date_to", "swap"),
-    ),
-    (
-        "bounds-wrong-order",
-        GOOD_SPEC + "[view]\nbounds = [36, 46, 33, 44]\n",
-        ("bad.toml", "view.bounds", "south < north"),
-    ),
-    (
-        "not-toml",
-        GOOD_SPEC.replace("[filters]", "[filters"),
-        ("bad.toml", "not valid TOML", "line"),
-    ),
-]
-
 
 @pytest.mark.parametrize(
-    ("spec", "needles"), [pytest.param(*case[1:], id=case[0]) for case in SPEC_CASES]
+    ("spec", "needles"), [pytest.param(*case[1:], id=case[0]) for case in BAD_SPECS]
 )
 def test_bad_map_spec_gives_one_line(tmp_path, capsys, spec, needles):
     folder = tmp_path / "maps"
     folder.mkdir()
     write(folder / "bad.toml", spec)
     code, _, err = run(capsys, "maps", "--maps-dir", folder)
-    assert_one_line_error(code, err, 4, *needles)
+    assert_one_line_error(code, err, 4, "bad.toml", *needles)
 
 
 def test_good_spec_folder_lists(tmp_path, capsys):
@@ -879,7 +794,7 @@ def test_spec_not_utf8(tmp_path, capsys):
 def test_build_with_a_bad_spec_stops_before_writing(tmp_path, capsys):
     folder = tmp_path / "maps"
     folder.mkdir()
-    write(folder / "bad.toml", SPEC_CASES[0][1])
+    write(folder / "bad.toml", BAD_SPECS[0][1])
     code, _, err = run(capsys, "build", "--maps-dir", folder, "--out", tmp_path / "out")
     assert_one_line_error(code, err, 4, "bad.toml", "unknown key 'colour'")
     assert not (tmp_path / "out").exists()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import folium
 import pytest
-from browser import ready, synthetic_events
+from browser import ready
+from fixtures import synthetic_events
 
 from geo.render import events as ev
 from geo.render.html import page_html, stable_ids

@@ -6,7 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from browser import PROV, ready, synthetic_events, synthetic_layers
+from browser import ready
+from fixtures import PROV, synthetic_events, synthetic_layers
 
 from geo import render
 from geo.snapshot import screenshot

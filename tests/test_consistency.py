@@ -11,7 +11,7 @@ from test_join import make_events, tiny_layers
 from test_render_events import make_spec
 
 from geo import aggregate
-from geo.render import events as ev
+from geo.render import classes
 from geo.render.seam import band_counts, seam_bands
 
 GEO = Path(__file__).resolve().parents[1] / "geo"
@@ -63,7 +63,7 @@ def test_an_event_on_the_krg_line_falls_in_one_band_everywhere():
     assert got == {"0–10 km inside": 1, "0–10 km": 1} and unknown == 0
     # the distance-band colouring of the event layer
     spec = make_spec(events={"color_by": "distance_band", "distance_bands_km": [10, 25, 50]})
-    codes, legend = ev.classify(joined, spec)
+    codes, legend = classes.classify(joined, spec)
     names = [item.label for item in legend.items]
     assert [names[c] for c in codes] == ["Inside the KRG-administered area", "0–10 km"]
 

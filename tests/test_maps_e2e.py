@@ -19,7 +19,7 @@ from geo import boundaries, pipeline
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-MAPS = ("diyala-hamrin", "iraq-overview", "seam", "timeline")
+MAPS = ("diyala-hamrin", "hotspots", "iraq-overview", "seam", "timeline")
 CONTROLLER = "window.__geoEventLayers[0]"
 EXPECTED_LAYERS = {
     "iraq-overview": [
@@ -47,12 +47,20 @@ EXPECTED_LAYERS = {
     ],
     "timeline": ["Disputed territories, UNAMI 2009", "KRG line", "Events"],
     "seam": ["KRG-administered area", "KRG line", "Disputed territories, UNAMI 2009", "Events"],
+    "hotspots": [
+        "Gi* hot and cold spots per sub-district",
+        "Emerging hot spots per quarter",
+        "Governorates",
+        "Disputed territories, UNAMI 2009",
+        "KRG line",
+    ],
 }
 EXPECTED_LEGENDS = {
     "iraq-overview": ["Events per district", "Disputed territories (UNAMI 2009)"],
     "diyala-hamrin": ["Events per sub-district", "Hamrin", "Events by type"],
     "timeline": ["Events by type"],
     "seam": ["Events by distance to the KRG line"],
+    "hotspots": ["Gi* hot and cold spots per sub-district", "Emerging hot spots per quarter"],
 }
 
 
@@ -142,6 +150,49 @@ def test_seam_map_has_its_chart(cod_ab_build, open_page):
     assert ready(page) and errors == []
     assert page.locator("svg.geo-seam-chart").count() == 1
     assert page.locator("table.geo-seam-stats").count() >= 1
+
+
+def test_hotspots_map_legend_and_popup(cod_ab_build, open_page):
+    page, errors, _ = open_page(cod_ab_build.out_dir / "hotspots.html")
+    assert ready(page) and errors == []
+    legend = page.inner_text("#geo-legend")
+    for needle in (
+        "Hot spot, 99% confidence",
+        "Cold spot, 90% confidence",
+        "Not significant",
+        "more reported events than chance",
+        "False Discovery Rate",
+        "counts reports, not activity",
+        "Emerging hot spots per quarter",
+        "No pattern",
+    ):
+        assert needle in legend, needle  # fmt: skip
+    assert "counts reports, not activity" in page.inner_text("#geo-panel")
+    page.locator("#geo-panel summary").click()  # fold the panel out of the way
+    # Baghdad's centre lies in some sub-district: click it and read the popup
+    x, y = page.evaluate(
+        """() => {
+            const map = window[document.querySelector('.folium-map').id];
+            map.setView([33.33, 44.40], 10, {animate: false});
+            const p = map.latLngToContainerPoint([33.33, 44.40]);
+            const box = map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }"""
+    )
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    text = popup.inner_text()
+    for needle in (
+        "Gi* class",
+        "Events",
+        "Gi* z",
+        "p (FDR)",
+        "Emerging class",
+        "Trend of counts",
+        "Mann-Kendall",
+    ):
+        assert needle in text, (needle, text)  # fmt: skip
 
 
 def test_build_png_writes_a_picture_of_each_map(cod_ab_build, tmp_path, offline_assets):

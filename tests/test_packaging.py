@@ -52,6 +52,14 @@ def test_wheel_ships_runtime_files(wheel):
     ), "third-party JS/CSS must not be packaged"
 
 
+@pytest.mark.slow
+def test_wheel_ships_every_template(wheel):
+    templates = sorted(p.name for p in (ROOT / "geo/render/templates").glob("*.html.j2"))
+    assert "panel.html.j2" in templates
+    names = set(wheel.namelist())
+    assert [t for t in templates if f"geo/render/templates/{t}" not in names] == []
+
+
 def test_installed_package_finds_its_files():
     for name in ("maps", "boundaries/catalog.toml", "samples/incidents_documented.csv"):
         path = resource(name)

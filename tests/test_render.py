@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from browser import PROV, synthetic_events, synthetic_layers
+from fixtures import PROV, synthetic_events, synthetic_layers
 from shapely.geometry import Polygon
 
 from geo import render

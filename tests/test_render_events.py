@@ -9,12 +9,13 @@ import folium
 import numpy as np
 import pandas as pd
 import pytest
-from browser import synthetic_events
+from fixtures import synthetic_events
 
+from geo.grid import grid_class, period_starts
+from geo.render import classes, packing
 from geo.render import events as ev
 from geo.render.html import stable_ids
 from geo.render.seam import band_counts, chart_html, seam_bands
-from geo.render.timeslider import period_starts
 from geo.spec import parse_spec
 
 HOSTILE = [
@@ -51,7 +52,7 @@ def blob_of(html):
 
 
 def decode_points(points):
-    cols = {k: ev.unpack(v) for k, v in points["cols"].items()}
+    cols = {k: packing.unpack(v) for k, v in points["cols"].items()}
     d = points["dicts"]
     rows = []
     for i in range(points["n"]):
@@ -103,9 +104,9 @@ def test_encoding_round_trips(mode):
     events.loc[3, "fatalities"] = pd.NA
     events.loc[4, "source_url"] = "javascript:alert(1)"
     events.loc[5, "actor2"] = None
-    frame = ev.sort_events(pd.DataFrame(events.drop(columns="geometry")))
-    codes, _ = ev.classify(frame, make_spec())
-    blob = ev.encode_events(frame, mode=mode, classes=codes)
+    frame = packing.sort_events(pd.DataFrame(events.drop(columns="geometry")))
+    codes, _ = classes.classify(frame, make_spec())
+    blob = packing.encode_events(frame, mode=mode, classes=codes)
     got = decode_points(blob)
     assert blob["n"] == len(frame) == 40
     np.testing.assert_allclose(got["longitude"].astype(float), frame["longitude"], atol=0.6e-5)
@@ -132,7 +133,7 @@ def test_encoding_round_trips(mode):
     assert got["source_row"].tolist() == frame["source_row"].tolist()
     want_url = ["" if u.startswith("javascript") else u for u in frame["source_url"]]
     assert got["source_url"].tolist() == want_url
-    assert ev.unpack(blob["cols"]["cls"]).tolist() == codes.tolist()
+    assert packing.unpack(blob["cols"]["cls"]).tolist() == codes.tolist()
     if mode == "full":
         assert blob["text"]["notes"] == frame["notes"].tolist()
         assert blob["text"]["id"] == frame["event_id"].tolist()
@@ -141,22 +142,22 @@ def test_encoding_round_trips(mode):
 
 
 def test_pack_uses_the_narrowest_type():
-    assert ev._pack(np.array([0, 255]))["t"] == "u1"
-    assert ev._pack(np.array([0, 256]))["t"] == "u2"
-    assert ev._pack(np.array([0, 70_000]))["t"] == "u4"
-    packed = ev._pack(np.array([-4_500_000, 4_800_000]), signed=True)
-    assert ev.unpack(packed).tolist() == [-4_500_000, 4_800_000]
+    assert packing.pack(np.array([0, 255]))["t"] == "u1"
+    assert packing.pack(np.array([0, 256]))["t"] == "u2"
+    assert packing.pack(np.array([0, 70_000]))["t"] == "u4"
+    packed = packing.pack(np.array([-4_500_000, 4_800_000]), signed=True)
+    assert packing.unpack(packed).tolist() == [-4_500_000, 4_800_000]
 
 
 def test_event_types_beyond_the_palette_share_other():
     events = synthetic_events(30)
     events["event_type"] = [f"type {i % 12:02d}" for i in range(30)]
-    codes, legend = ev.classify(events, make_spec())
+    codes, legend = classes.classify(events, make_spec())
     labels = [item.label for item in legend.items]
-    assert len(labels) == ev.MAX_TYPES and labels[-1] == "Other"
-    assert legend.items[-1].color == ev.OTHER_COLOR
+    assert len(labels) == classes.MAX_TYPES and labels[-1] == "Other"
+    assert legend.items[-1].color == classes.OTHER_COLOR
     assert sum(item.count for item in legend.items) == 30
-    assert (codes == ev.MAX_TYPES - 1).sum() == legend.items[-1].count
+    assert (codes == classes.MAX_TYPES - 1).sum() == legend.items[-1].count
 
 
 def test_distance_bands_put_inside_and_unknown_apart():
@@ -167,7 +168,7 @@ def test_distance_bands_put_inside_and_unknown_apart():
         }
     )
     spec = make_spec(events={"color_by": "distance_band", "distance_bands_km": [10, 25, 50]})
-    codes, legend = ev.classify(events, spec)
+    codes, legend = classes.classify(events, spec)
     labels = [item.label for item in legend.items]
     assert labels[:4] == ["0–10 km", "10–25 km", "25–50 km", "> 50 km"]
     assert [labels[c] for c in codes] == [
@@ -195,7 +196,7 @@ def test_provisional_events_are_named_in_legend_and_popup_status():
     assert "2 of these events are provisional (UCDP Candidate events" in legends[0].note
     blob = blob_of(html)["points"]
     statuses = [row[2] for row in blob["dicts"]["src"]]
-    assert ev.PROVISIONAL_STATUS in statuses and "" in statuses
+    assert packing.PROVISIONAL_STATUS in statuses and "" in statuses
     events["provisional"] = False
     _, legends = render(events, make_spec())
     assert "provisional" not in legends[0].note
@@ -271,7 +272,7 @@ def test_grid_counts_cells_and_periods():
             "fatalities": pd.array([1, pd.NA, 2, 3], dtype="Int64"),
         }
     )
-    grid = ev.encode_grid(events, unit="month")
+    grid = packing.encode_grid(events, unit="month")
     cells = dict(zip(zip(grid["i"], grid["j"], strict=True), grid["count"], strict=True))
     assert cells == {(440, 330): 2, (441, 330): 2}
     assert sorted(grid["fatalities"]) == [1, 5]
@@ -282,7 +283,7 @@ def test_grid_counts_cells_and_periods():
 
 
 def test_grid_classes_are_decades():
-    assert ev.grid_class(np.array([1, 9, 10, 999, 1000, 10**6])).tolist() == [0, 0, 1, 2, 3, 4]
+    assert grid_class(np.array([1, 9, 10, 999, 1000, 10**6])).tolist() == [0, 0, 1, 2, 3, 4]
 
 
 def test_periods_by_week_start_on_monday_and_by_month():

@@ -105,6 +105,9 @@ def test_tables_are_byte_identical_across_hash_seeds(tmp_path, synthetic):
                 "month",
             )
         geo(tmp_path, run, "stats", synthetic, "--seam", "--out", folder / "seam.csv")
+        for suffix in (".csv", ".md"):
+            geo(tmp_path, run, "stats", synthetic, "--hotspots", "--by", "district",
+                "--period", "quarter", "--out", folder / f"hotspots{suffix}")  # fmt: skip
         geo(tmp_path, run, "incidents", "check", synthetic, "--out", folder / "rejected.csv")
     assert_same_files(tmp_path / "tables-a", tmp_path / "tables-b")
 

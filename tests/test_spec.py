@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import tomllib
 
 import pytest
+from fixtures import BAD_SPECS
 
 from geo.errors import SpecError
 from geo.spec import LAYER_NAMES, load_spec, load_specs, parse_spec, specs_dir
@@ -13,8 +14,8 @@ SHIPPED = sorted(p.stem for p in specs_dir().glob("*.toml"))
 BASE = {"title": "T", "description": "D", "layers": ["governorates", "events"]}
 
 
-def test_four_maps_are_shipped():
-    assert SHIPPED == ["diyala-hamrin", "iraq-overview", "seam", "timeline"]
+def test_five_maps_are_shipped():
+    assert SHIPPED == ["diyala-hamrin", "hotspots", "iraq-overview", "seam", "timeline"]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -38,6 +39,17 @@ def test_specs_cover_the_issue():
     assert hamrin.rings_km == (10.0, 25.0)
     assert specs["timeline"].time in {"week", "month"}
     assert specs["seam"].seam_chart and specs["seam"].events.color_by == "distance_band"
+    hot = specs["hotspots"]
+    assert hot.hotspots is not None and hot.hotspots.level == "subdistrict"
+    assert hot.hotspots.period == "quarter"
+    assert {"unami-2009", "article-140-wide", "krg-line"} <= set(hot.layers)
+
+
+def test_hotspots_section():
+    spec = parse_spec({**BASE, "hotspots": {"level": "hex"}}, name="x")
+    assert spec.hotspots is not None
+    assert (spec.hotspots.level, spec.hotspots.period) == ("hex", None)
+    assert parse_spec(dict(BASE), name="x").hotspots is None
 
 
 def test_defaults():
@@ -49,33 +61,18 @@ def test_defaults():
 
 
 @pytest.mark.parametrize(
-    ("data", "needle"),
+    ("text", "needles"),
     [
-        ({**BASE, "colour": "red"}, "unknown key 'colour'"),
-        ({**BASE, "filters": {"is_ony": True}}, "unknown key filters.'is_ony'"),
-        ({**BASE, "events": {"mode": "points", "size": 3}}, "unknown key events.'size'"),
-        ({**BASE, "layers": ["governorates", "rivers"]}, "'rivers', which does not exist"),
-        ({**BASE, "title": 3}, "key 'title' should be a string"),
-        ({**BASE, "seam_chart": "yes"}, "key 'seam_chart' should be true or false"),
-        ({**BASE, "filters": {"date_from": "2021-01-01"}}, "should be a date"),
-        ({**BASE, "choropleth": {"k": 12}}, "choropleth.k = 12"),
-        ({**BASE, "choropleth": {"k": True}}, "should be an integer"),
-        ({**BASE, "choropleth": {"measure": "deaths"}}, "choropleth.measure = 'deaths'"),
-        ({**BASE, "time": "day"}, "time = 'day'"),
-        ({**BASE, "basemaps": ["satellite"]}, "'satellite'"),
-        ({**BASE, "rings_km": [10, -5]}, "rings_km must be positive"),
-        ({**BASE, "view": {"bounds": [36, 44, 34, 46]}}, "view.bounds"),
-        ({"title": "T", "layers": []}, "missing required key 'description'"),
-        (
-            {**BASE, "filters": {"date_from": dt.date(2022, 1, 1), "date_to": dt.date(2021, 1, 1)}},
-            "is after",
-        ),
+        pytest.param(text, needles, id=name)
+        for name, text, needles in BAD_SPECS
+        if name != "not-toml"
     ],
 )
-def test_bad_specs_name_the_key(data, needle):
+def test_bad_specs_name_the_key(text, needles):
     with pytest.raises(SpecError) as err:
-        parse_spec(data, name="bad", source="bad.toml")
-    assert needle in str(err.value)
+        parse_spec(tomllib.loads(text), name="bad", source="bad.toml")
+    for needle in needles:
+        assert needle in str(err.value)
     assert str(err.value).startswith("bad.toml")
     assert "\n" not in err.value.one_line()
 

@@ -123,6 +123,49 @@ def _swap_check(
     return lat, lon, np.zeros(lat.size, dtype=bool)
 
 
+def _coordinates(
+    mapped: Mapped, problems: Problems, *, fix_swapped: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse latitude and longitude (rows with both empty are reported once).
+
+    Returns latitude, longitude and which rows had them swapped back.
+    """
+    unplaced = is_blank(mapped.latitude) & is_blank(mapped.longitude)
+    problems.add(
+        np.flatnonzero(unplaced),
+        "latitude;longitude",
+        "",
+        "missing coordinates",
+        "latitude and longitude are empty; the event cannot be placed",
+    )
+    lat = parse_coordinate(mapped.latitude, "latitude", 90.0, problems, skip=unplaced)
+    lon = parse_coordinate(mapped.longitude, "longitude", 180.0, problems, skip=unplaced)
+    return _swap_check(lat, lon, problems, fix_swapped=fix_swapped)
+
+
+def _check_date_order(mapped: Mapped, problems: Problems) -> None:
+    """Report rows whose end date comes before their start date."""
+    with np.errstate(invalid="ignore"):
+        backwards = np.flatnonzero(mapped.date_end < mapped.date)
+    problems.add(
+        backwards,
+        "date_end",
+        mapped.date_end[backwards].astype("datetime64[D]").astype(str),
+        "bad date",
+        "date_end is before the start date; swap or correct them",
+    )
+
+
+def _http_urls(source_url: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Return the source URLs with anything but http(s) emptied, and which rows were emptied."""
+    url = stripped(source_url)
+    unsafe = (url != "").to_numpy().copy()
+    if unsafe.any():
+        unsafe &= ~url.str.match(r"(?i)https?://\S+$").to_numpy()
+        url = url.where(~unsafe, "")
+    return url, unsafe
+
+
 def assemble(
     mapped: Mapped,
     *,
@@ -160,17 +203,7 @@ def assemble(
         for name in TEXT_COLUMNS
     }
 
-    unplaced = is_blank(mapped.latitude) & is_blank(mapped.longitude)
-    problems.add(
-        np.flatnonzero(unplaced),
-        "latitude;longitude",
-        "",
-        "missing coordinates",
-        "latitude and longitude are empty; the event cannot be placed",
-    )
-    lat = parse_coordinate(mapped.latitude, "latitude", 90.0, problems, skip=unplaced)
-    lon = parse_coordinate(mapped.longitude, "longitude", 180.0, problems, skip=unplaced)
-    lat, lon, fixed = _swap_check(lat, lon, problems, fix_swapped=fix_swapped)
+    lat, lon, fixed = _coordinates(mapped, problems, fix_swapped=fix_swapped)
 
     counts = {
         name: parse_count(mapped.counts[name], name, problems)
@@ -179,21 +212,8 @@ def assemble(
         for name in ("fatalities", "fatalities_low", "fatalities_high")
     }
 
-    with np.errstate(invalid="ignore"):
-        backwards = np.flatnonzero(mapped.date_end < mapped.date)
-    problems.add(
-        backwards,
-        "date_end",
-        mapped.date_end[backwards].astype("datetime64[D]").astype(str),
-        "bad date",
-        "date_end is before the start date; swap or correct them",
-    )
-
-    url = stripped(texts["source_url"])
-    unsafe = (url != "").to_numpy().copy()
-    if unsafe.any():
-        unsafe &= ~url.str.match(r"(?i)https?://\S+$").to_numpy()
-        url = url.where(~unsafe, "")
+    _check_date_order(mapped, problems)
+    url, unsafe = _http_urls(texts["source_url"])
 
     event_id = stripped(texts["event_id"])
     missing_id = np.flatnonzero((event_id == "").to_numpy())

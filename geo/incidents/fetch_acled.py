@@ -390,6 +390,62 @@ def _max_timestamp(rows: list[dict[str, Any]]) -> int:
     return max(stamps, default=0)
 
 
+def _download(
+    api: Client, params: dict[str, Any], since: int | None
+) -> tuple[list[dict[str, Any]], int, set[str]]:
+    """Return the rows of every page, the number of pages and (for an update) the deleted ids."""
+    received: list[dict[str, Any]] = []
+    pages = 0
+    for rows in api.pages(api.read_url, params):
+        pages += 1
+        received.extend(rows)
+    if since is None:
+        return received, pages, set()
+    body = api.get(
+        api.deleted_url,
+        {
+            "_format": "json",
+            "deleted_timestamp": since,
+            "deleted_timestamp_where": ">=",
+            "limit": 0,
+        },
+    )
+    return received, pages, {str(r.get("event_id_cnty", "")) for r in body.get("data") or []}
+
+
+def _merge(
+    columns: list[str],
+    old: dict[str, dict[str, Any]],
+    received: list[dict[str, Any]],
+    deleted_ids: set[str],
+) -> tuple[list[str], dict[str, dict[str, Any]], int, int, int]:
+    """Apply received rows (by ``event_id_cnty``) and deletions to the cached rows.
+
+    Returns the columns, the merged rows and how many were added, changed and deleted.
+    """
+    columns = list(columns)
+    for row in received:
+        columns.extend(key for key in row if key not in columns)
+    if received and "event_id_cnty" not in columns:
+        raise AcledError(
+            "ACLED's API answered rows without event_id_cnty",
+            hint="if it persists, ACLED's API may have changed",
+        )
+    merged = dict(old)
+    added = changed = 0
+    for row in received:
+        key = str(row.get("event_id_cnty", ""))
+        if key in merged:
+            before = {k: str(v) for k, v in merged[key].items() if v not in (None, "")}
+            after = {k: str(v) for k, v in row.items() if v not in (None, "")}
+            changed += before != after  # ``>=`` returns the newest cached rows again
+        else:
+            added += 1
+        merged[key] = row
+    deleted = sum(1 for key in deleted_ids if merged.pop(key, None) is not None)
+    return columns, merged, added, changed, deleted
+
+
 def fetch_acled(
     *,
     date_from: dt.date | None = None,
@@ -454,57 +510,21 @@ def fetch_acled(
         "event_date_where": "BETWEEN",
     }
     since = int(record.get("last_timestamp") or 0)
+    if incremental:
+        params |= {"timestamp": since, "timestamp_where": ">="}
     own = client is None
     api = client or Client(account or credentials())
     try:
-        if incremental:
-            params |= {"timestamp": since, "timestamp_where": ">="}
-        received: list[dict[str, Any]] = []
-        pages = 0
-        for rows in api.pages(api.read_url, params):
-            pages += 1
-            received.extend(rows)
-        deleted_ids: set[str] = set()
-        if incremental:
-            body = api.get(
-                api.deleted_url,
-                {
-                    "_format": "json",
-                    "deleted_timestamp": since,
-                    "deleted_timestamp_where": ">=",
-                    "limit": 0,
-                },
-            )
-            deleted_ids = {str(r.get("event_id_cnty", "")) for r in body.get("data") or []}
+        received, pages, deleted_ids = _download(api, params, since if incremental else None)
     finally:
         if own:
             api.close()
-    columns: list[str] = []
+    old_columns: list[str] = []
     old: dict[str, dict[str, Any]] = {}
     if incremental and cached:
-        columns, old_rows = _read_cached(cached.path)
+        old_columns, old_rows = _read_cached(cached.path)
         old = {r["event_id_cnty"]: r for r in old_rows}
-    for row in received:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
-    if received and "event_id_cnty" not in columns:
-        raise AcledError(
-            "ACLED's API answered rows without event_id_cnty",
-            hint="if it persists, ACLED's API may have changed",
-        )
-    merged = dict(old)
-    added = changed = 0
-    for row in received:
-        key = str(row.get("event_id_cnty", ""))
-        if key in merged:
-            before = {k: str(v) for k, v in merged[key].items() if v not in (None, "")}
-            after = {k: str(v) for k, v in row.items() if v not in (None, "")}
-            changed += before != after  # ``>=`` returns the newest cached rows again
-        else:
-            added += 1
-        merged[key] = row
-    deleted = sum(1 for key in deleted_ids if merged.pop(key, None) is not None)
+    columns, merged, added, changed, deleted = _merge(old_columns, old, received, deleted_ids)
     rows = sorted(merged.values(), key=_sort_key)
     if not columns:
         columns = ["event_id_cnty", "event_date", "event_type", "actor1", "latitude", "longitude"]

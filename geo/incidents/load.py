@@ -394,6 +394,102 @@ def _sorted(events: pd.DataFrame, datasets: np.ndarray) -> pd.DataFrame:
     return events.take(np.lexsort((rows, datasets, dates))).reset_index(drop=True)
 
 
+def _read_all(
+    paths: Path | str | Sequence[Path | str],
+    *,
+    requested: Format,
+    max_rows: int | None,
+    options: dict[str, Any],
+) -> list[_FilePart]:
+    """Read every file in turn, the row limit (default ``GEO_MAX_ROWS``) shared by them all."""
+    files = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not files:
+        raise InputError("no incident files given", hint="pass at least one file")
+    limit = max_rows_default() if max_rows is None else max_rows
+    parts: list[_FilePart] = []
+    for path in map(Path, files):
+        used = sum(p.info.rows_read for p in parts)
+        parts.append(_read_file(path, requested=requested, max_rows=limit - used, **options))
+    return parts
+
+
+def _flag_counts(flags: pd.Series) -> dict[str, int]:
+    """Return how many rows carry any flag, then each flag that occurs."""
+    per_value = flags.value_counts()
+    counts = {"any": int(per_value[per_value.index != ""].sum())}
+    for name in FLAGS:
+        count = int(per_value[[name in f for f in per_value.index]].sum())
+        if count:
+            counts[name] = count
+    return counts
+
+
+def _combine(parts: list[_FilePart]) -> tuple[pd.DataFrame, np.ndarray, Problems]:
+    """Return the files' rows as one frame, each row's dataset number and all problems.
+
+    The problems include the event ids repeated within or across the files.
+    """
+    problems = Problems()
+    offset = 0
+    for part in parts:
+        problems.extend(part.problems, offset=offset)
+        offset += len(part.frame)
+    frame = (
+        parts[0].frame
+        if len(parts) == 1
+        else pd.concat([p.frame for p in parts], ignore_index=True)
+    )
+    labels = [p.frame["dataset"].iloc[0] if len(p.frame) else "" for p in parts]
+    datasets = np.repeat(np.unique(labels, return_inverse=True)[1], [len(p.frame) for p in parts])
+    unique = parts[0].ids_unique.result() if len(parts) == 1 else _unique(frame["event_id"])
+    _duplicates(frame, problems, unique=unique)
+    return frame, datasets, problems
+
+
+def _as_points(events: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the canonical columns as a point GeoDataFrame (EPSG:4326)."""
+    geometry = gpd.points_from_xy(events["longitude"], events["latitude"], crs=GEOGRAPHIC_CRS)
+    return gpd.GeoDataFrame(
+        {name: events[name] for name in EVENT_COLUMNS if name != "geometry"}
+        | {"geometry": geometry},
+        copy=False,
+    )
+
+
+def _reason_counts(problems: Problems, parts: list[_FilePart]) -> dict[str, int]:
+    """Return rejected rows per reason, most frequent first (ragged rows last)."""
+    codes = problems.frame()["code"]
+    reasons = codes.value_counts()
+    reason_counts = {
+        str(k): int(v) for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    }
+    ragged = sum(len(p.bad_rows) for p in parts)
+    if ragged:
+        reason_counts["ragged row"] = ragged
+    return reason_counts
+
+
+def _dataset_infos(parts: list[_FilePart], rejected_mask: np.ndarray) -> tuple[DatasetInfo, ...]:
+    """Return each file's facts with its hash and its rows accepted and rejected."""
+    infos = []
+    start = 0
+    for part in parts:
+        stop = start + len(part.frame)
+        rejected_here = int(rejected_mask[start:stop].sum()) + len(part.bad_rows)
+        infos.append(
+            DatasetInfo(
+                **{
+                    **part.info.__dict__,
+                    "sha256": part.sha256.result(),
+                    "rows_accepted": part.info.rows_read - rejected_here,
+                    "rows_rejected": rejected_here,
+                }
+            )
+        )
+        start = stop
+    return tuple(infos)
+
+
 def load_incidents(
     paths: Path | str | Sequence[Path | str],
     *,
@@ -450,37 +546,15 @@ def load_incidents(
     LimitError
         When the inputs hold more than ``max_rows`` rows.
     """
-    files = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
-    if not files:
-        raise InputError("no incident files given", hint="pass at least one file")
-    limit = max_rows_default() if max_rows is None else max_rows
     options = {
         "lat_col": lat_col,
         "lon_col": lon_col,
         "date_format": date_format,
         "fix_swapped": fix_swapped,
     }
-    parts: list[_FilePart] = []
-    for path in map(Path, files):
-        used = sum(p.info.rows_read for p in parts)
-        parts.append(_read_file(path, requested=format, max_rows=limit - used, **options))
-
-    problems = Problems()
-    offset = 0
-    for part in parts:
-        problems.extend(part.problems, offset=offset)
-        offset += len(part.frame)
-    frame = (
-        parts[0].frame
-        if len(parts) == 1
-        else pd.concat([p.frame for p in parts], ignore_index=True)
-    )
-    labels = [p.frame["dataset"].iloc[0] if len(p.frame) else "" for p in parts]
-    datasets = np.repeat(np.unique(labels, return_inverse=True)[1], [len(p.frame) for p in parts])
-    unique = parts[0].ids_unique.result() if len(parts) == 1 else _unique(frame["event_id"])
-    _duplicates(frame, problems, unique=unique)
+    parts = _read_all(paths, requested=format, max_rows=max_rows, options=options)
+    frame, datasets, problems = _combine(parts)
     rejected, rejected_mask = _rejections(parts, frame, problems)
-
     if rejected_mask.any():
         frame, datasets = frame.loc[~rejected_mask], datasets[~rejected_mask]
     accepted = frame.reset_index(drop=True)
@@ -492,12 +566,7 @@ def load_incidents(
         stated=accepted["role"],
         dataset=accepted["dataset"],
     )
-    flags = accepted["quality_flags"].value_counts()
-    flag_counts = {"any": int(flags[flags.index != ""].sum())}
-    for name in FLAGS:
-        count = int(flags[[name in f for f in flags.index]].sum())
-        if count:
-            flag_counts[name] = count
+    flag_counts = _flag_counts(accepted["quality_flags"])
     keep, applied = filter_mask(
         accepted,
         date_from=date_from,
@@ -508,48 +577,16 @@ def load_incidents(
     )
     kept = accepted if keep.all() else accepted.loc[keep]
     events = _sorted(kept, datasets if keep.all() else datasets[keep])
-    geometry = gpd.points_from_xy(events["longitude"], events["latitude"], crs=GEOGRAPHIC_CRS)
-    events = gpd.GeoDataFrame(
-        {name: events[name] for name in EVENT_COLUMNS if name != "geometry"}
-        | {"geometry": geometry},
-        copy=False,
-    )
-
-    codes = problems.frame()["code"]
-    reasons = codes.value_counts()
-    reason_counts = {
-        str(k): int(v) for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-    }
-    ragged = sum(len(p.bad_rows) for p in parts)
-    if ragged:
-        reason_counts["ragged row"] = ragged
-
-    infos = []
-    start = 0
-    for part in parts:
-        stop = start + len(part.frame)
-        rejected_here = int(rejected_mask[start:stop].sum()) + len(part.bad_rows)
-        infos.append(
-            DatasetInfo(
-                **{
-                    **part.info.__dict__,
-                    "sha256": part.sha256.result(),
-                    "rows_accepted": part.info.rows_read - rejected_here,
-                    "rows_rejected": rejected_here,
-                }
-            )
-        )
-        start = stop
     return LoadResult(
-        events=events,
+        events=_as_points(events),
         rejected=rejected,
         rows_read=sum(p.info.rows_read for p in parts),
         rows_accepted=len(accepted),
         rows_rejected=len(rejected),
         rows_filtered_out=int((~keep).sum()),
         flag_counts=flag_counts,
-        reason_counts=reason_counts,
-        datasets=tuple(infos),
+        reason_counts=_reason_counts(problems, parts),
+        datasets=_dataset_infos(parts, rejected_mask),
         filters=applied,
     )
 

@@ -15,7 +15,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo.render import page, panel, polygons
+from geo.hotspots import HotspotResult
+from geo.render import hotspots, page, panel, polygons
 from geo.render.events import MODE_NOTES, add_event_layers, choose_mode
 from geo.render.html import page_html, stable_ids
 from geo.render.index import IndexEntry, index_html
@@ -34,6 +35,7 @@ class RenderContext:
     """What a map shows besides its layers: provenance, filters, period, caveats, build facts.
 
     ``built`` is a date string from the caller (render never reads the clock).
+    ``hotspots`` is the Gi* result for a spec with a ``[hotspots]`` section.
     ``measures`` holds the choropleth values per level (``code`` plus one
     column per measure, from ``geo.aggregate.area_measures``); a level that is
     missing is counted here from the joined events.
@@ -48,6 +50,7 @@ class RenderContext:
     tool_version: str = ""
     seam: pd.DataFrame | None = None
     measures: dict[str, pd.DataFrame] | None = None
+    hotspots: HotspotResult | None = None
 
 
 def _event_layers_wanted(spec: MapSpec) -> bool:
@@ -83,7 +86,12 @@ def build_map(
     with stable_ids():
         m = page.new_map(bounds=polygons.view_bounds(spec, layers))
         page.add_basemaps(m, spec.basemaps)
+        hot = polygons.Layers()
+        if context.hotspots is not None and spec.hotspots is not None:
+            hotspots.add_hotspot_layers(m, context.hotspots, period=spec.hotspots.period, out=hot)
         areas = polygons.add_area_layers(m, spec, layers, events=events, measures=context.measures)
+        areas.legends[:0] = hot.legends
+        areas.groups.update(hot.groups)
         mode = choose_mode(len(events), aggregates_only=spec.aggregates_only)
         event_legends: list[Legend] = []
         if _event_layers_wanted(spec):
@@ -92,6 +100,8 @@ def build_map(
             )
         page.add_controls(m, outline=layers.boundaries.country)
         caveats = [*context.caveats, polygons.SIMPLIFY_NOTE]
+        if context.hotspots is not None:
+            caveats = [hotspots.GI_NOTE, *context.hotspots.notes, *caveats]
         if _event_layers_wanted(spec):
             caveats += [MODE_NOTES[mode], HOLLOW_NOTE]
         source = layers.boundaries.source

@@ -1,4 +1,4 @@
-"""Legends: the records every coloured layer returns, and their HTML control."""
+"""Legends: the records every coloured layer returns, and their HTML control (a template)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from geo.render.safe import text
+from geo.render.jinja import render
 
 Swatch = Literal["circle", "hollow", "ring", "square", "line", "dashed", "hatch"]
 
@@ -45,24 +45,7 @@ def legend_html(legends: Sequence[Legend]) -> str:
     The page script moves the block into a Leaflet control; without JavaScript
     it still shows as plain HTML. Returns ``""`` when there is nothing to show.
     """
-    parts: list[str] = []
-    for legend in legends:
-        if not legend.items:
-            continue
-        rows = []
-        for item in legend.items:
-            count = ""
-            if item.count is not None:
-                count = f' <span class="geo-count">({item.count:,})</span>'
-            rows.append(
-                f'<li><span class="geo-sw geo-sw-{text(item.shape)}" '
-                f'style="--c:{text(_color(item.color))}"></span>'
-                f"<span>{text(item.label)}{count}</span></li>"
-            )
-        note = f'<p class="geo-note">{text(legend.note)}</p>' if legend.note else ""
-        parts.append(
-            f"<section><h4>{text(legend.title)}</h4><ul>{''.join(rows)}</ul>{note}</section>"
-        )
-    if not parts:
+    shown = [legend for legend in legends if legend.items]
+    if not shown:
         return ""
-    return f'<div id="geo-legend" class="geo-legend" aria-label="Legend">{"".join(parts)}</div>'
+    return render("legend", legends=shown, color=_color)

@@ -1,14 +1,15 @@
 """Seam chart: events by distance band to the KRG line (both sides) and the seam statistics box.
 
-The chart is an inline SVG bar chart built here as plain HTML, every string
-escaped with :func:`geo.render.safe.text`, so it reads even without
-JavaScript; a three-line script moves it into a Leaflet control.
+The chart is an inline SVG bar chart drawn from ``templates/seam.html.j2``
+(autoescaped), so it reads even without JavaScript; a three-line script
+moves it into a Leaflet control.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from folium.template import Template
 
 from geo.aggregate import seam_selection
 from geo.constants import band_edges, band_index
-from geo.render import safe
+from geo.render.jinja import render
 
 #: Bar colours outside the KRG area, nearest band first.
 BAND_COLORS: tuple[str, ...] = ("#b2182b", "#ef8a62", "#fddbc7", "#92c5de", "#4393c3", "#2166ac")
@@ -69,6 +70,15 @@ def band_counts(
     return counts, int((~use).sum())
 
 
+@dataclass(frozen=True)
+class _Table:
+    """A statistics table: header cells, rows of cells (plain text) and a note below."""
+
+    head: tuple[str, ...]
+    rows: list[list[str]]
+    note: str = ""
+
+
 def chart_html(
     events: pd.DataFrame,
     *,
@@ -91,34 +101,39 @@ def chart_html(
         x = _GAP + k * (_BAR + _GAP)
         h = round(_H * int(count) / top, 1)
         bars.append(
-            f"<g><title>{safe.text(label)}: {int(count):,} events</title>"
-            f'<rect x="{x}" y="{_H - h + 14}" width="{_BAR}" height="{h}" fill="{color}"/>'
-            f'<text x="{x + _BAR / 2}" y="{_H - h + 11}" text-anchor="middle">{int(count):,}</text>'
-            f'<text x="{x + _BAR / 2}" y="{_H + 26}" text-anchor="middle">'
-            f"{safe.text(_short(label))}</text></g>"
+            {
+                "label": label,
+                "count": int(count),
+                "x": x,
+                "y": _H - h + 14,
+                "count_y": _H - h + 11,
+                "mid": x + _BAR / 2,
+                "width": _BAR,
+                "height": h,
+                "color": color,
+                "short": _short(label),
+            }
         )
     line_x = _GAP / 2 + nb * (_BAR + _GAP)
-    svg = (
-        f'<svg class="geo-seam-chart" viewBox="0 0 {width} {_H + 44}" width="{min(width, _W)}" '
-        f'role="img" aria-label="Events by distance band to the KRG line">'
-        + "".join(bars)
-        + f'<line x1="{line_x}" y1="4" x2="{line_x}" y2="{_H + 16}" class="geo-seam-line"/>'
-        f'<text x="{line_x - 4}" y="{_H + 40}" text-anchor="end">← inside KRG area</text>'
-        f'<text x="{line_x + 4}" y="{_H + 40}">outside →</text></svg>'
-    )
-    what = "unknown distance" if include_coarse else "unknown distance or district-level location"
-    note = (
-        f"<p>{left_out:,} events ({what}) are left out of the chart and the table.</p>"
-        if left_out
-        else ""
-    )
-    table = (
-        _seam_table(seam)
-        if seam is not None
-        else _shares_table(events, bands_km, include_coarse=include_coarse)
-    )
-    return (
-        '<div class="geo-seam-title">Events by distance to the KRG line</div>' + svg + note + table
+    return render(
+        "seam",
+        width=width,
+        height=_H + 44,
+        shown_width=min(width, _W),
+        bars=bars,
+        axis_y=_H + 26,
+        line_x=line_x,
+        line_bottom=_H + 16,
+        caption_y=_H + 40,
+        left_out=left_out,
+        what="unknown distance"
+        if include_coarse
+        else "unknown distance or district-level location",
+        table=(
+            _seam_table(seam)
+            if seam is not None
+            else _shares_table(events, bands_km, include_coarse=include_coarse)
+        ),
     )
 
 
@@ -126,9 +141,13 @@ def _short(label: str) -> str:
     return label.replace(" km", "").replace(" inside", "")
 
 
+def _share(part: int, total: int) -> str:
+    return f"{100 * part / total:.1f}%" if total else "–"
+
+
 def _shares_table(
     events: pd.DataFrame, bands_km: tuple[float, ...], *, include_coarse: bool
-) -> str:
+) -> _Table:
     """Return the shares of events within each band edge of the line, both sides together."""
     use = seam_selection(events, include_coarse=include_coarse)
     codes = band_index(events["dist_krg_line_km"], bands_km)[use]
@@ -136,20 +155,10 @@ def _shares_table(
     rows = []
     for k, edge in enumerate(band_edges(bands_km)):
         within = int((codes <= k).sum())
-        share = f"{100 * within / total:.1f}%" if total else "–"
-        rows.append(
-            f"<tr><td>Within {safe.text(_km(edge))} km of the line</td>"
-            f"<td>{within:,}</td><td>{share}</td></tr>"
-        )
+        rows.append([f"Within {_km(edge)} km of the line", f"{within:,}", _share(within, total)])
     inside = int(events["in_krg_area"].fillna(False).to_numpy(bool)[use].sum())
-    rows.append(
-        f"<tr><td>Inside the KRG-administered area</td><td>{inside:,}</td>"
-        f"<td>{f'{100 * inside / total:.1f}%' if total else '–'}</td></tr>"
-    )
-    return (
-        '<table class="geo-seam-stats"><thead><tr><th>Seam statistic</th><th>Events</th>'
-        f"<th>Share</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    rows.append(["Inside the KRG-administered area", f"{inside:,}", _share(inside, total)])
+    return _Table(("Seam statistic", "Events", "Share"), rows)
 
 
 def _cell(value: Any) -> str:
@@ -161,56 +170,46 @@ def _cell(value: Any) -> str:
         return f"{int(value):,}"
     if isinstance(value, float | np.floating):
         return f"{float(value):,.2f}"
-    return safe.text(value)
+    return str(value)
 
 
 _SIDES = (("both", "Both sides"), ("krg", "KRG side"), ("federal", "Federal side"))
 _SEAM_COLUMNS = {"side", "band_km", "events", "share_pct", "events_considered", "left_out"}
 
 
-def _seam_table(seam: pd.DataFrame) -> str:
-    """Render :func:`geo.aggregate.seam_stats` as bands × sides: events and share.
+def _seam_table(seam: pd.DataFrame) -> _Table:
+    """Lay out :func:`geo.aggregate.seam_stats` as bands × sides: events and share.
 
-    A table of another shape is shown as given (escaped, first rows only).
+    A table of another shape is shown as given (first rows only).
     """
     if not set(seam.columns) >= _SEAM_COLUMNS:
         return _generic_table(seam)
-    head = "<th>Within</th>" + "".join(f"<th>{label}</th>" for _, label in _SIDES)
     rows = []
     for band, group in seam.groupby("band_km", sort=True):
         by_side = {str(r.side): r for r in group.itertuples(index=False)}
-        cells = []
+        cells = [f"{_km(float(band))} km"]
         for side, _label in _SIDES:
             r = by_side.get(side)
-            text = "" if r is None else f"{int(r.events):,} ({float(r.share_pct):.1f}%)"
-            cells.append(f"<td>{text}</td>")
-        rows.append(f"<tr><td>{safe.text(_km(float(band)))} km</td>{''.join(cells)}</tr>")
+            cells.append("" if r is None else f"{int(r.events):,} ({float(r.share_pct):.1f}%)")
+        rows.append(cells)
     first = seam.iloc[0]
     note = (
-        f"<p>Shares of the {int(first.events_considered):,} events with a precise location; "
-        f"{int(first.left_out):,} located only to a district or coarser are left out.</p>"
+        f"Shares of the {int(first.events_considered):,} events with a precise location; "
+        f"{int(first.left_out):,} located only to a district or coarser are left out."
     )
-    return (
-        f'<table class="geo-seam-stats"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>{note}"
-    )
+    return _Table(("Within", *(label for _, label in _SIDES)), rows, note)
 
 
-def _generic_table(seam: pd.DataFrame) -> str:
-    head = "".join(f"<th>{safe.text(c)}</th>" for c in seam.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
-        for row in seam.head(MAX_ROWS).itertuples(index=False, name=None)
-    )
+def _generic_table(seam: pd.DataFrame) -> _Table:
+    rows = [
+        [_cell(v) for v in row] for row in seam.head(MAX_ROWS).itertuples(index=False, name=None)
+    ]
     more = (
-        f"<p>{len(seam) - MAX_ROWS:,} more rows are in the seam statistics table.</p>"
+        f"{len(seam) - MAX_ROWS:,} more rows are in the seam statistics table."
         if len(seam) > MAX_ROWS
         else ""
     )
-    return (
-        f'<table class="geo-seam-stats"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table>{more}"
-    )
+    return _Table(tuple(str(c) for c in seam.columns), rows, more)
 
 
 class SeamChart(MacroElement):
