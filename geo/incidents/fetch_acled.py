@@ -37,6 +37,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -364,13 +365,13 @@ class AcledFetchReport:
         return "\n".join(lines)
 
 
-def _read_cached(path: Any) -> tuple[list[str], list[dict[str, str]]]:
+def _read_cached(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         return list(reader.fieldnames or []), list(reader)
 
 
-def _write_rows(path: Any, columns: list[str], rows: list[dict[str, Any]]) -> str:
+def _write_rows(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
@@ -444,6 +445,40 @@ def _merge(
         merged[key] = row
     deleted = sum(1 for key in deleted_ids if merged.pop(key, None) is not None)
     return columns, merged, added, changed, deleted
+
+
+def _save(
+    path: Path,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    *,
+    lo: str,
+    hi: str,
+    today: dt.date,
+    incremental: bool,
+    since: int,
+) -> None:
+    """Write the rows, then the provenance record that makes them count (no credentials)."""
+    digest = _write_rows(path, columns, rows)
+    store.write_json(
+        path.parent / store.PROVENANCE,
+        {
+            "source": "Armed Conflict Location & Event Data (ACLED) API",
+            "url": READ_URL,
+            "country": COUNTRY,
+            "date_from": lo,
+            "date_to": hi,
+            "fetched": today.isoformat(),
+            "access_date": today.isoformat(),
+            "mode": "update" if incremental else "full",
+            "last_timestamp": max(_max_timestamp(rows), since),
+            "rows": len(rows),
+            "files": [{"name": path.name, "sha256": digest}],
+            "licence": LICENCE,
+            "citation": CITATION,
+            "terms": ACLED_TERMS,
+        },
+    )
 
 
 def fetch_acled(
@@ -529,27 +564,7 @@ def fetch_acled(
     if not columns:
         columns = ["event_id_cnty", "event_date", "event_type", "actor1", "latitude", "longitude"]
     path = folder / CSV_NAME
-    digest = _write_rows(path, columns, rows)
-    newest = max(_max_timestamp(rows), since)
-    store.write_json(
-        folder / store.PROVENANCE,
-        {
-            "source": "Armed Conflict Location & Event Data (ACLED) API",
-            "url": READ_URL,
-            "country": COUNTRY,
-            "date_from": lo,
-            "date_to": hi,
-            "fetched": today.isoformat(),
-            "access_date": today.isoformat(),
-            "mode": "update" if incremental else "full",
-            "last_timestamp": newest,
-            "rows": len(rows),
-            "files": [{"name": CSV_NAME, "sha256": digest}],
-            "licence": LICENCE,
-            "citation": CITATION,
-            "terms": ACLED_TERMS,
-        },
-    )
+    _save(path, columns, rows, lo=lo, hi=hi, today=today, incremental=incremental, since=since)
     return AcledFetchReport(
         path=path,
         mode="update" if incremental else "full",
