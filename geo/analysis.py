@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from geo import export, provenance
 from geo.boundaries.load import project_provenance
@@ -24,6 +25,7 @@ def _joined(
     date_from: dt.date | None,
     date_to: dt.date | None,
     roles: Sequence[str] = (),
+    read_options: Mapping[str, Any] | None = None,
 ):
     loaded = load_incidents(
         list(inputs),
@@ -32,6 +34,7 @@ def _joined(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        **dict(read_options or {}),
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
@@ -51,12 +54,17 @@ def join_file(
     out: Path,
     fmt: str = "auto",
     boundaries: Path | None = None,
-    is_only: bool = False,
+    is_only: bool = True,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     roles: Sequence[str] = (),
+    read_options: Mapping[str, Any] | None = None,
 ) -> str:
-    """Join incident files to every area and zone and write the table; return a summary."""
+    """Join incident files to every area and zone and write the table; return a summary.
+
+    ``is_only`` (the default, as for ``build`` and ``stats``) keeps IS-involved
+    events only; ``read_options`` go to :func:`geo.incidents.load_incidents`.
+    """
     export.check_events_path(out)  # fail before the work, not after it
     loaded, resolved, _layers, joined, prov = _joined(
         inputs,
@@ -66,6 +74,7 @@ def join_file(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        read_options=read_options,
     )
     path = export.write_events(joined.events, out, provenance=prov)
     return "\n".join(
@@ -86,17 +95,23 @@ def stats_file(
     period: str | None = None,
     fmt: str = "auto",
     boundaries: Path | None = None,
-    is_only: bool = False,
+    is_only: bool = True,
     include_coarse: bool = False,
     seam: bool = False,
     hotspot: bool = False,
     roles: Sequence[str] = (),
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary.
 
-    ``period`` defaults to ``month`` for counts and to none (one Gi* over the
-    whole span) for ``hotspot``, which writes :func:`geo.hotspots.hotspots`'
-    table with the method and the left-out events in the provenance.
+    Inputs may be incident files or tables ``geo join`` wrote (any of its
+    formats); their provenance (licence, citation) carries through.
+    ``include_coarse`` applies to the seam statistics too. ``period`` defaults
+    to ``month`` for counts and to none (one Gi* over the whole span) for
+    ``hotspot``, which writes :func:`geo.hotspots.hotspots`' table with the
+    method and the left-out events in the provenance.
     """
     from geo import aggregate, hotspots  # only the stats command needs them
 
@@ -111,13 +126,14 @@ def stats_file(
         fmt=fmt,
         boundaries=boundaries,
         is_only=is_only,
-        date_from=None,
-        date_to=None,
+        date_from=date_from,
+        date_to=date_to,
         roles=roles,
+        read_options=read_options,
     )
     notes: tuple[str, ...] = ()
     if seam:
-        table = aggregate.seam_stats(joined.events)
+        table = aggregate.seam_stats(joined.events, include_coarse=include_coarse)
     elif hotspot:
         result = hotspots.hotspots(joined.events, layers, by=by, period=period)  # type: ignore[arg-type]
         table, notes = result.table, result.notes

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 import geo
-from geo.errors import GeoError
+from geo.constants import Period
+from geo.errors import GeoError, InputError
 
 app = typer.Typer(
     name="geo",
@@ -38,6 +40,26 @@ incidents_app.add_typer(fetch_app, name="fetch")
 assets_app = typer.Typer(
     help="Fill and check the offline JavaScript/CSS cache.", no_args_is_help=True
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"disputed-maps {geo.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Map Islamic State activity in Iraq's disputed territories."""
+
+
 app.add_typer(boundaries_app, name="boundaries")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(assets_app, name="assets")
@@ -53,7 +75,83 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise GeoError(f"{option} {value!r} is not a date", hint="write it as YYYY-MM-DD") from exc
+        raise typer.BadParameter(
+            f"{value!r} is not a date: write it as YYYY-MM-DD", param_hint=f"'{option}'"
+        ) from exc
+
+
+# --- shared options: every command that reads incidents takes the same ones -------------
+
+InputFormat = Literal["auto", "acled", "ucdp", "csv", "geojson", "gpkg", "joined"]
+By = Literal[
+    "governorate",
+    "district",
+    "subdistrict",
+    "unami-2009",
+    "article-140-wide",
+    "krg-area",
+    "hamrin-area",
+    "hex",
+]
+
+FormatOpt = Annotated[
+    InputFormat,
+    typer.Option(
+        "--format",
+        help="Reader: auto (from the header or file type), acled, ucdp, csv, geojson, gpkg, "
+        "or joined (a table geo join wrote).",
+    ),
+]
+LatOpt = Annotated[str | None, typer.Option("--lat", help="Latitude column name (plain CSV).")]
+LonOpt = Annotated[str | None, typer.Option("--lon", help="Longitude column name (plain CSV).")]
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option("--date-format", help="strftime format for every date, e.g. %d/%m/%Y."),
+]
+FixSwappedOpt = Annotated[
+    bool,
+    typer.Option("--fix-swapped", help="Swap lat/lon where only the swapped point is in Iraq."),
+]
+IsOnlyOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--is-only/--all-events",
+        help="IS-involved events only (role other than none) — the default for build, join "
+        "and stats (build: as each map spec says) — or every event.",
+    ),
+]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")]
+RoleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--role",
+        help="Keep only these roles, comma-separated: attack (IS attacks), against "
+        "(operations against IS), clash, none.",
+    ),
+]
+
+
+def _is_only(flag: bool | None, role: str | None) -> bool:
+    """Return the IS-only choice: as given, else IS-only unless ``--role`` names the roles."""
+    return flag if flag is not None else not role
+
+
+def read_options(
+    *, lat: str | None, lon: str | None, date_format: str | None, fix_swapped: bool
+) -> dict[str, object]:
+    """Return the reader options of :func:`geo.incidents.load_incidents` from the CLI's."""
+    return {"lat_col": lat, "lon_col": lon, "date_format": date_format, "fix_swapped": fix_swapped}
+
+
+def date_range(date_from: str | None, date_to: str | None) -> tuple[dt.date | None, dt.date | None]:
+    """Return ``--from``/``--to`` as dates; a usage error (exit 2) when malformed or reversed."""
+    lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
+    if lo is not None and hi is not None and lo > hi:
+        raise typer.BadParameter(
+            f"--from {lo} is after --to {hi}; swap them", param_hint="'--from'/'--to'"
+        )
+    return lo, hi
 
 
 def _progress():  # a rich status line on stderr, silent when not a terminal
@@ -72,14 +170,22 @@ def build(
     maps: Annotated[list[str] | None, typer.Argument(help="Map names (default: all).")] = None,
     incidents: Annotated[
         list[Path] | None,
-        typer.Option("--incidents", "-i", help="Incident file(s); default: the shipped sample."),
+        typer.Option(
+            "--incidents",
+            "-i",
+            help="Incident file(s) or joined table(s); default: the shipped sample.",
+        ),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", help="auto, acled, ucdp, csv, geojson, gpkg")
-    ] = "auto",
+    fmt: FormatOpt = "auto",
+    lat: LatOpt = None,
+    lon: LonOpt = None,
+    date_format: DateFormatOpt = None,
+    fix_swapped: FixSwappedOpt = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    is_only: IsOnlyOpt = None,
+    role: RoleOpt = None,
     boundaries: Annotated[
         Path | None,
         typer.Option("--boundaries", help="Boundary folder or zip to use instead of the cache."),
@@ -89,18 +195,25 @@ def build(
     aggregates_only: Annotated[
         bool, typer.Option("--aggregates-only", help="Leave raw event points out of every map.")
     ] = False,
+    include_rows: Annotated[
+        bool,
+        typer.Option(
+            "--include-rows",
+            help="Embed the event rows even when their licence forbids republishing them "
+            "(ACLED); such pages carry a 'contains licensed rows — internal use' banner.",
+        ),
+    ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Build even when no event is accepted (otherwise refused, maps untouched).",
+        ),
+    ] = False,
     maps_dir: Annotated[
         Path | None,
         typer.Option(
             "--maps-dir", help="Folder of your own map specs (*.toml) instead of the shipped ones."
-        ),
-    ] = None,
-    role: Annotated[
-        str | None,
-        typer.Option(
-            "--role",
-            help="Keep only these roles, comma-separated: attack (IS attacks), against "
-            "(operations against IS), clash, none.",
         ),
     ] = None,
 ) -> None:
@@ -108,19 +221,26 @@ def build(
     from geo import pipeline
     from geo.incidents.roles import parse_roles
 
+    lo, hi = date_range(date_from, date_to)
     status, progress = _progress()
     try:
         report = pipeline.build(
             tuple(maps or ()),
             incidents=tuple(incidents or ()),
             incident_format=fmt,
+            read_options=read_options(
+                lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
+            ),
             out=out,
-            date_from=_date(date_from, "--from"),
-            date_to=_date(date_to, "--to"),
+            date_from=lo,
+            date_to=hi,
+            is_only=False if is_only is None and role else is_only,
             boundaries=boundaries,
             force=force,
             png=png,
             aggregates_only=aggregates_only,
+            include_rows=include_rows,
+            allow_empty=allow_empty,
             maps_dir=maps_dir,
             roles=parse_roles(role),
             progress=progress,
@@ -146,72 +266,84 @@ def list_maps(
 
 @app.command()
 def join(
-    input: Annotated[list[Path], typer.Argument(help="Incident file(s).")],
+    input: Annotated[list[Path], typer.Argument(help="Incident file(s) or joined table(s).")],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output .parquet, .gpkg, .geojson or .csv")
     ],
-    fmt: Annotated[str, typer.Option("--format")] = "auto",
-    boundaries: Annotated[Path | None, typer.Option("--boundaries")] = None,
-    is_only: Annotated[bool, typer.Option("--is-only", help="Keep IS events only.")] = False,
-    date_from: Annotated[str | None, typer.Option("--from")] = None,
-    date_to: Annotated[str | None, typer.Option("--to")] = None,
-    role: Annotated[
-        str | None,
-        typer.Option(
-            "--role",
-            help="Keep only these roles, comma-separated: attack (IS attacks), against "
-            "(operations against IS), clash, none.",
-        ),
+    fmt: FormatOpt = "auto",
+    lat: LatOpt = None,
+    lon: LonOpt = None,
+    date_format: DateFormatOpt = None,
+    fix_swapped: FixSwappedOpt = False,
+    boundaries: Annotated[
+        Path | None, typer.Option("--boundaries", help="Boundary folder or zip.")
     ] = None,
+    is_only: IsOnlyOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    role: RoleOpt = None,
 ) -> None:
     """Place every event in its areas and zones, with distances; write a table."""
     from geo import analysis
     from geo.incidents.roles import parse_roles
 
+    lo, hi = date_range(date_from, date_to)
     report = analysis.join_file(
         input,
         out=out,
         fmt=fmt,
         boundaries=boundaries,
-        is_only=is_only,
-        date_from=_date(date_from, "--from"),
-        date_to=_date(date_to, "--to"),
+        is_only=_is_only(is_only, role),
+        date_from=lo,
+        date_to=hi,
         roles=parse_roles(role),
+        read_options=read_options(
+            lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
+        ),
     )
     _echo(report)
 
 
 @app.command()
 def stats(
-    input: Annotated[list[Path], typer.Argument(help="Incident file(s) or a joined table.")],
+    input: Annotated[list[Path], typer.Argument(help="Incident file(s) or joined table(s).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .md or .parquet")],
     by: Annotated[
-        str,
+        By | None,
         typer.Option(
             "--by",
-            help="governorate, district, subdistrict, unami-2009, article-140-wide, "
-            "krg-area, hamrin-area; with --hotspots: governorate, district, subdistrict, hex",
-        ),
-    ] = "district",
-    period: Annotated[
-        str | None,
-        typer.Option(
-            "--period",
-            help="week, month, quarter, year, all (default month); with --hotspots: month, "
-            "quarter or year for the space-time result (default: none)",
+            help="Areas to count by (default district); with --hotspots: governorate, district, "
+            "subdistrict or hex; not with --seam.",
         ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format")] = "auto",
-    boundaries: Annotated[Path | None, typer.Option("--boundaries")] = None,
-    is_only: Annotated[bool, typer.Option("--is-only")] = False,
+    period: Annotated[
+        Period | None,
+        typer.Option(
+            "--period",
+            help="Period of each row (default month); with --hotspots: month, quarter or year "
+            "for the space-time result (default: none); not with --seam.",
+        ),
+    ] = None,
+    fmt: FormatOpt = "auto",
+    lat: LatOpt = None,
+    lon: LonOpt = None,
+    date_format: DateFormatOpt = None,
+    fix_swapped: FixSwappedOpt = False,
+    boundaries: Annotated[
+        Path | None, typer.Option("--boundaries", help="Boundary folder or zip.")
+    ] = None,
+    is_only: IsOnlyOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    role: RoleOpt = None,
     include_coarse: Annotated[
         bool,
         typer.Option(
             "--include-coarse",
-            help="Count area-centroid events at levels finer than their precision.",
+            help="Count area-centroid events at levels finer than their precision (and in "
+            "the seam statistics).",
         ),
     ] = False,
-    seam: Annotated[bool, typer.Option("--seam", help="Write seam statistics instead.")] = False,
     hotspot: Annotated[
         bool,
         typer.Option(
@@ -220,32 +352,42 @@ def stats(
             "emerging hot spots).",
         ),
     ] = False,
-    role: Annotated[
-        str | None,
+    seam: Annotated[
+        bool,
         typer.Option(
-            "--role",
-            help="Keep only these roles, comma-separated: attack (IS attacks), against "
-            "(operations against IS), clash, none.",
+            "--seam", help="Write seam statistics (bands × sides of the KRG line) instead."
         ),
-    ] = None,
+    ] = False,
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
     from geo import analysis
     from geo.incidents.roles import parse_roles
 
+    if seam and (by is not None or period is not None):
+        raise typer.BadParameter(
+            "seam statistics are by distance band and side of the KRG line, not by area or "
+            "period; drop --by/--period or --seam",
+            param_hint="'--seam'",
+        )
+    lo, hi = date_range(date_from, date_to)
     _echo(
         analysis.stats_file(
             input,
             out=out,
-            by=by,
+            by=by or "district",
             period=period,
             fmt=fmt,
             boundaries=boundaries,
-            is_only=is_only,
+            is_only=_is_only(is_only, role),
             include_coarse=include_coarse,
             seam=seam,
             hotspot=hotspot,
             roles=parse_roles(role),
+            date_from=lo,
+            date_to=hi,
+            read_options=read_options(
+                lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
+            ),
         )
     )
 
@@ -315,31 +457,36 @@ def boundaries_list() -> None:
 @incidents_app.command("check")
 def incidents_check(
     path: Annotated[list[Path], typer.Argument(help="Incident file(s).")],
-    fmt: Annotated[str, typer.Option("--format")] = "auto",
+    fmt: FormatOpt = "auto",
+    lat: LatOpt = None,
+    lon: LonOpt = None,
+    date_format: DateFormatOpt = None,
+    fix_swapped: FixSwappedOpt = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the rejected rows to this CSV.")
     ] = None,
-    lat: Annotated[str | None, typer.Option("--lat", help="Latitude column name.")] = None,
-    lon: Annotated[str | None, typer.Option("--lon", help="Longitude column name.")] = None,
-    fix_swapped: Annotated[
+    strict: Annotated[
         bool,
-        typer.Option("--fix-swapped", help="Swap lat/lon where only the swapped point is in Iraq."),
+        typer.Option("--strict", help="Exit 5 when any row is rejected (for scripts)."),
     ] = False,
-    date_format: Annotated[
-        str | None,
-        typer.Option("--date-format", help="strftime format for slashed dates, e.g. %d/%m/%Y."),
-    ] = None,
 ) -> None:
     """Read incident files and report rows read, accepted, rejected and flagged."""
     from geo import incidents
 
     result = incidents.load_incidents(
-        path, format=fmt, lat_col=lat, lon_col=lon, fix_swapped=fix_swapped, date_format=date_format
+        path,
+        format=fmt,
+        **read_options(lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped),
     )
     _echo(result.summary())
     if out is not None:
         written = incidents.write_rejections(result, out)
         _echo(f"rejected rows written to {written}")
+    if strict and result.rows_rejected:
+        raise InputError(
+            f"{result.rows_rejected:,} row(s) rejected of {result.rows_read:,} (--strict)",
+            hint="see the rejection reasons above; write them with --out rejected.csv",
+        )
 
 
 @fetch_app.command("ucdp")
@@ -411,11 +558,11 @@ def incidents_list() -> None:
 
 @incidents_app.command("synth")
 def incidents_synth(
-    n: Annotated[int, typer.Option("--n", help="Number of events.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of events (1 or more).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV.")],
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
 ) -> None:
-    """Write deterministic synthetic events (ACLED layout), for scale tests only."""
+    """Write deterministic synthetic events (ACLED layout, labelled synthetic), for tests only."""
     from geo.incidents import synth
 
     _echo(synth.write_synthetic(n, seed=seed, out=out).summary())
@@ -451,15 +598,31 @@ def main(argv: list[str] | None = None) -> int:
         Arguments without the program name; ``None`` reads ``sys.argv``.
     """
     try:
-        # standalone mode: typer prints usage errors and help itself, then exits
-        app(args=argv, prog_name="geo", standalone_mode=True)
+        # not standalone: usage errors come back here and are printed as one line
+        result = app(args=argv, prog_name="geo", standalone_mode=False)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        print("geo: interrupted", file=sys.stderr)
+        return 130
+    except UsageError as exc:
+        if isinstance(exc, NoArgsIsHelpError):  # bare `geo` or `geo incidents`: the help
+            print(exc.ctx.get_help() if exc.ctx else exc.format_message())
+            return exc.exit_code
+        where = exc.ctx.command_path if exc.ctx else "geo"
+        message = " ".join(exc.format_message().split())
+        print(
+            f"geo: error: {message} — see `{where} --help` for the options and choices",
+            file=sys.stderr,
+        )
+        return exc.exit_code
     except GeoError as exc:
         print(f"geo: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("geo: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return result if isinstance(result, int) else 0

@@ -18,7 +18,11 @@ independent governorate join on the real data).
 * ``nearest``: the point lies in no polygon (a river gap, just across the
   border) but within ``tolerance_m`` of one; it goes to the nearest polygon
   (lowest code on a tie), measured in EPSG:32638, and ``join_distance_m`` says
-  how far it was.
+  how far it was. Its zone flags (``in_*``) and distances (``dist_*``) are
+  those of the nearest point of the area it is given to (0.1 m inside it),
+  so that they follow the assigned area: an event just across the border
+  from Zakho, given to Zakho, is in the KRG area like Zakho. Its
+  ``latitude``/``longitude`` and geometry stay as the source gave them.
 * ``unmatched``: farther than the tolerance from every polygon. The event
   keeps its row with empty area codes, and the report lists it with its
   nearest area and the distance. Nothing is dropped.
@@ -503,9 +507,10 @@ def join_events(
     for k in range(3):
         cols[f"coarse_adm{k + 1}"] = coarse[:, k]
 
-    cols.update(_zone_flags(layers, lon, lat))
+    zlon, zlat = _snap_nearest(lon, lat, loc, rows)
+    cols.update(_zone_flags(layers, zlon, zlat))
 
-    x, y = to_metric(lon, lat)
+    x, y = to_metric(zlon, zlat)
     notes: list[str] = []
     lines = {
         "dist_krg_line_km": _metric_geometry(layers.krg_line),
@@ -544,6 +549,31 @@ def join_events(
         notes=tuple(notes),
     )
     return JoinResult(events=out, report=report)
+
+
+def _snap_nearest(
+    lon: np.ndarray, lat: np.ndarray, loc: Location, rows: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the coordinates zone flags and distances are measured from.
+
+    A point the nearest rule placed is moved to the nearest point just inside
+    (about 0.1 m) the polygon it was given to; every other point stays put.
+    """
+    moved = np.flatnonzero(loc.status == "nearest")
+    if not len(moved):
+        return lon, lat
+    lon, lat = lon.copy(), lat.copy()
+    geoms = rows.geometry.values
+    for k in np.unique(loc.index[moved]):
+        poly = geoms[k]
+        inner = poly.buffer(-1e-6)  # degrees: about 0.1 m inside the edge
+        target = poly if inner.is_empty else inner
+        these = moved[loc.index[moved] == k]
+        points = shapely.points(lon[these], lat[these])
+        snapped = shapely.shortest_line(points, target)  # from each point to the polygon
+        end = shapely.get_coordinates(shapely.get_point(snapped, 1))
+        lon[these], lat[these] = end[:, 0], end[:, 1]
+    return lon, lat
 
 
 def _strings_at(values: np.ndarray, index: np.ndarray) -> pd.api.extensions.ExtensionArray:

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import geo
 from geo import aggregate, assets, provenance, render
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
-from geo.errors import AssetError
+from geo.errors import AssetError, InputError
 from geo.hotspots import HotspotResult
 from geo.incidents import LoadResult, load_incidents, load_sample
 from geo.incidents import store as incident_store
@@ -37,6 +37,7 @@ from geo.types import ROLES, ProjectLayers, Provenance
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
+_BUILT = "_built"  # the manifest member holding each page's build date
 Progress = Callable[[str], None]
 
 
@@ -96,11 +97,14 @@ class Manifest:
     """Which inputs each page in an output folder was last built from.
 
     One key per map name: a fingerprint of everything the page depends on.
-    A page whose key matches and whose files exist is left as it is.
+    A page whose key matches and whose files exist is left as it is. ``built``
+    keeps the build date each page shows, so the index of a later build shows
+    the same date as a page it left unchanged.
     """
 
     path: Path
     keys: dict[str, str] = field(default_factory=dict)
+    built: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, out_dir: Path) -> Manifest:
@@ -110,19 +114,23 @@ class Manifest:
             keys = json.loads(path.read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             keys = {}
-        return cls(path, keys if isinstance(keys, dict) else {})
+        keys = keys if isinstance(keys, dict) else {}
+        built = keys.pop(_BUILT, {})
+        return cls(path, keys, built if isinstance(built, dict) else {})
 
     def is_fresh(self, name: str, key: str, *files: Path) -> bool:
         """Return whether map ``name`` was built from ``key`` and all its ``files`` exist."""
         return self.keys.get(name) == key and all(f.exists() for f in files)
 
-    def record(self, name: str, key: str) -> None:
-        """Note that map ``name`` is now built from ``key``."""
+    def record(self, name: str, key: str, built: str) -> None:
+        """Note that map ``name`` is now built from ``key``, on the date ``built``."""
         self.keys[name] = key
+        self.built[name] = built
 
     def write(self) -> Path:
         """Write the manifest (atomically) and return its path."""
-        return write_text(self.path, json.dumps(self.keys, indent=1, sort_keys=True) + "\n")
+        data = {**self.keys, _BUILT: self.built}
+        return write_text(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 @dataclass(frozen=True)
@@ -197,6 +205,14 @@ def _inputs_key(
     )
 
 
+def _citations(loaded: LoadResult) -> tuple[str, ...]:
+    """Return the citations the incident data asks for (ACLED's full one for ACLED data)."""
+    out = [d.citation for d in loaded.datasets if d.citation]
+    if any(d.acled for d in loaded.datasets):
+        out.append(render.ACLED_CITATION)
+    return tuple(dict.fromkeys(out))
+
+
 def _quiet(_msg: str) -> None:
     return None
 
@@ -216,6 +232,7 @@ class _Run:
     incident_note: str
     built: str
     aggregates_only: bool
+    licensed_rows: bool
     force: bool
     png: bool
     say: Progress
@@ -323,6 +340,7 @@ def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
         built=run.built,
         tool_version=geo.__version__,
         seam=aggregate.seam_stats(events) if spec.seam_chart else None,
+        licensed_rows=run.licensed_rows,
         measures=_measures(spec, events, run.layers),
         hotspots=_hotspots(spec, events, run.layers),
     )
@@ -350,12 +368,13 @@ def _build_one(
         period=_period(events),
         events=len(events),
         sources=tuple(s.title for s in run.sources),
+        citations=_citations(run.loaded),
         built=run.built,
         incidents=run.incident_note,
-        cite=tuple(dict.fromkeys(f"{d.citation} ({d.licence})" for d in run.loaded.datasets)),
     )
     files = (target,) if png_path is None else (target, png_path)
     if not run.force and manifest.is_fresh(spec.name, key, *files):
+        entry = replace(entry, built=manifest.built.get(spec.name, run.built))
         size = target.stat().st_size
         return MapOutput(
             spec.name, spec.title, target, "unchanged", len(events), mode, size, png_path
@@ -367,7 +386,7 @@ def _build_one(
 
         run.say(f"png {spec.name}")
         snapshot.screenshot(target, png_path)
-    manifest.record(spec.name, key)
+    manifest.record(spec.name, key, run.built)
     size = len(html.encode())
     return MapOutput(
         spec.name, spec.title, target, "built", len(events), mode, size, png_path
@@ -375,11 +394,11 @@ def _build_one(
 
 
 def _load(
-    incidents: Sequence[Path | str], incident_format: str
+    incidents: Sequence[Path | str], incident_format: str, read_options: dict[str, Any]
 ) -> tuple[LoadResult, incident_store.DefaultIncidents | None]:
     """Load the given files; with none, the cached UCDP data, else the shipped sample."""
     if incidents:
-        return load_incidents(list(incidents), format=incident_format), None
+        return load_incidents(list(incidents), format=incident_format, **read_options), None
     default = incident_store.default_incidents()
     if default.paths:
         return load_incidents(list(default.paths), format="ucdp"), default
@@ -430,6 +449,7 @@ def build(
     *,
     incidents: Sequence[Path | str] = (),
     incident_format: str = "auto",
+    read_options: Mapping[str, Any] | None = None,
     out: Path | str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
@@ -439,6 +459,9 @@ def build(
     aggregates_only: bool = False,
     maps_dir: Path | str | None = None,
     roles: Sequence[str] = (),
+    is_only: bool | None = None,
+    include_rows: bool = False,
+    allow_empty: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the named maps (all shipped specs by default) and the index page.
@@ -451,6 +474,9 @@ def build(
         Incident files; empty for the shipped sample of documented events.
     incident_format
         Reader to use (``auto`` detects it from the header).
+    read_options
+        More reader options of :func:`geo.incidents.load_incidents` (``lat_col``,
+        ``lon_col``, ``date_format``, ``fix_swapped``), as ``geo incidents check`` takes.
     out
         Output folder (default :func:`default_output_dir`).
     date_from, date_to
@@ -468,6 +494,15 @@ def build(
     roles
         Keep only events with these roles (``is_attack``, ``against_is``,
         ``clash``, ``none``), on top of each spec's filters.
+    is_only
+        ``False`` maps every event, ``True`` IS-involved events only, for every
+        map; ``None`` (default) follows each spec (the shipped ones: IS only).
+    include_rows
+        Embed event rows whose licence forbids republishing them (ACLED); by
+        default such builds are aggregates only. Pages then carry a banner.
+    allow_empty
+        Build even when no event is accepted; by default that is refused with
+        an :class:`~geo.errors.InputError` before anything is written.
     progress
         Called with a short message at each step.
 
@@ -485,7 +520,17 @@ def build(
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
     say("incidents")
-    loaded, default = _load(incidents, incident_format)
+    loaded, default = _load(incidents, incident_format, dict(read_options or {}))
+    if len(loaded.events) == 0 and not allow_empty:
+        names = ", ".join(d.name for d in loaded.datasets) or "the input"
+        raise InputError(
+            f"{names}: no event accepted (read {loaded.rows_read:,}, rejected "
+            f"{loaded.rows_rejected:,}); nothing built, previous maps left as they were",
+            hint="check the file with `geo incidents check`, or pass --allow-empty",
+        )
+    licensed = any(d.acled for d in loaded.datasets)
+    if licensed and not include_rows:
+        aggregates_only = True
     say("join")
     joined = join_events(loaded.events, layers)
     asset_state = prepare_assets(progress=say)
@@ -499,26 +544,46 @@ def build(
         store=asset_state.store,
         sources=_sources(resolved, loaded),
         inputs_key=_inputs_key(
-            resolved, loaded, asset_state.store, date_from, date_to, aggregates_only, *roles
+            resolved,
+            loaded,
+            asset_state.store,
+            date_from,
+            date_to,
+            aggregates_only,
+            is_only,
+            *roles,
         ),
         incident_note=_incident_note(loaded, default),
         built=provenance.run_date(),
         aggregates_only=aggregates_only,
+        licensed_rows=licensed and include_rows,
         force=force,
         png=png,
         say=say,
     )
     manifest = Manifest.read(out_dir)
     selections = {  # maps with the same filters share one selection
-        f: _select(run.events, f, date_from=date_from, date_to=date_to, roles=roles)
+        f: _select(
+            run.events,
+            f if is_only is None else replace(f, is_only=is_only),
+            date_from=date_from,
+            date_to=date_to,
+            roles=roles,
+        )
         for f in dict.fromkeys(spec.filters for spec in specs)
     }
     results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
 
     say("index")
     entries = [entry for _output, entry in results]
-    index = write_text(out_dir / "index.html", render.index_html(entries, built=run.built))
+    index_built = max((e.built for e in entries), default=run.built)  # a date a page shows
+    index = write_text(out_dir / "index.html", render.index_html(entries, built=index_built))
     manifest.write()
     outputs = tuple(output for output, _entry in results)
     notes = _notes(resolved, asset_state, default)
+    if licensed and not include_rows:
+        notes += (
+            "note: ACLED's licence forbids republishing its rows, so the maps show "
+            "aggregates only; pass --include-rows to embed the rows for internal use",
+        )
     return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes)

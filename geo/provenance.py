@@ -78,7 +78,16 @@ def _input_record(item: Any) -> tuple[dict[str, Any], bool]:
         record = {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
         return record, False
     # A loaded dataset (geo.incidents.DatasetInfo or anything with the same fields).
-    fields = ("format", "rows_read", "rows_accepted", "rows_rejected", "licence", "citation")
+    fields = (
+        "format",
+        "rows_read",
+        "rows_accepted",
+        "rows_rejected",
+        "licence",
+        "citation",
+        "acled",
+        "synthetic",
+    )
     record = {"file": item.name, "sha256": item.sha256}
     record.update({f: getattr(item, f) for f in fields if hasattr(item, f)})
     return record, bool(getattr(item, "acled", False))

@@ -60,3 +60,20 @@ def test_hostile_area_names_in_hotspot_popups_fire_nothing(open_page, offline_as
     legend = page.inner_text("#geo-legend")
     assert "Gi* hot and cold spots per district" in legend
     assert "Emerging hot spots per month" in legend
+
+
+def test_hex_hotspot_layer_names_its_unit(tmp_path):
+    layers = synthetic_layers()
+    events = synthetic_events(60)
+    result = hotspots.hotspots(events, layers, by="hex")
+    spec = parse_spec(
+        {"title": "T", "description": "D", "layers": ["governorates"],
+         "events": {"mode": "none"}, "hotspots": {"level": "hex"}},
+        name="hex",
+    )  # fmt: skip
+    ctx = render.RenderContext(sources=(PROV,), built="2024-05-01", hotspots=result)
+    m = render.build_map(spec, layers=layers, events=events, context=ctx)
+    html = render.page_html(m, assets=None)
+    assert "Gi* hot and cold spots per H3 hexagon" in html
+    assert "count = H3 hexagons." in html
+    assert "Emerging hot spots" not in html  # no period, no second layer

@@ -73,7 +73,7 @@ def test_check_writes_an_empty_rejection_report(tmp_path, capsys, synthetic):
 @pytest.mark.parametrize("suffix", [".parquet", ".geojson", ".csv"])
 def test_join_writes_every_event(tmp_path, capsys, synthetic, suffix):
     out_path = tmp_path / f"joined{suffix}"
-    code, out, err = run(capsys, "join", synthetic, "--out", out_path)
+    code, out, err = run(capsys, "join", synthetic, "--out", out_path, "--all-events")
     assert (code, err) == (0, "")
     assert f"wrote 50 events to {out_path}" in out
     assert "schematic" in out
@@ -164,3 +164,43 @@ def test_help_exits_zero(capsys):
     code, out, err = run(capsys, "incidents", "check", "--help")
     assert (code, err) == (0, "")
     assert "--fix-swapped" in out and "--date-format" in out
+
+
+def test_stats_hotspots_per_role_on_the_schematic_districts(capsys, tmp_path):
+    from geo.export import read_provenance
+    from geo.hotspots import EMERGING_CLASSES
+
+    path = tmp_path / "synthetic.csv"
+    assert run(capsys, "incidents", "synth", "--n", 400, "--out", path, "--seed", 3)[0] == 0
+    out = tmp_path / "hot.md"
+    code, text, err = run(capsys, "stats", path, "--hotspots", "--by", "district", "--period",
+                          "quarter", "--role", "attack,clash", "--out", out)  # fmt: skip
+    assert (code, err) == (0, "")
+    assert f"wrote 99 rows to {out}" in text  # every schematic district, zeros included
+    md = out.read_text(encoding="utf-8")
+    assert "| level | area_code | area_name | events |" in md
+    assert "- Method (weights): binary queen contiguity" in md
+    prov = read_provenance(out)
+    assert "queen" in prov["method"]["weights"]
+    csv = tmp_path / "hot.csv"
+    assert run(capsys, "stats", path, "--hotspots", "--by", "district", "--period", "quarter",
+               "--out", csv)[0] == 0  # fmt: skip
+    table = pd.read_csv(csv)
+    assert set(table["emerging_class"]) <= set(EMERGING_CLASSES)
+    assert table["events"].sum() <= 400
+
+
+def test_stats_hotspots_by_hex_and_bad_combinations(capsys, tmp_path):
+    path = tmp_path / "synthetic.csv"
+    assert run(capsys, "incidents", "synth", "--n", 300, "--out", path, "--seed", 4)[0] == 0
+    out = tmp_path / "hex.csv"
+    code, text, _err = run(capsys, "stats", path, "--hotspots", "--by", "hex", "--out", out)
+    assert "located only to an area (coarser than a hexagon cell) were left out" in text
+    assert code == 0
+    table = pd.read_csv(out)
+    assert table["level"].iloc[0].startswith("hex-r") and len(table) > 500
+    assert "emerging_class" not in table.columns
+    code, _out, err = run(capsys, "stats", path, "--hotspots", "--seam", "--out", out)
+    assert code != 0 and "--hotspots cannot be combined with --seam" in err
+    code, _out, err = run(capsys, "stats", path, "--hotspots", "--by", "krg-area", "--out", out)
+    assert code != 0 and "cannot find hot spots by 'krg-area'" in err

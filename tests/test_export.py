@@ -56,6 +56,7 @@ def test_provenance_has_everything_and_a_fixed_date(prov):
     assert prov["tool"]["name"] == "disputed-maps"
     assert prov["inputs"][0] == {
         "file": "acled.csv", "format": "acled", "rows_read": 5, "sha256": "ab" * 32,
+        "acled": True,
     }  # fmt: skip
     assert prov["boundaries"]["key"] == "test-src"
     assert prov["boundaries"]["licence"] == "CC0"

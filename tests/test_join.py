@@ -452,3 +452,20 @@ def test_real_zone_flags_agree_with_zone_members(cod_ab_dir, ucdp_csv):
         assert expected.any()
     assert r.report.boundary_source == "ocha-cod-ab"
     assert (r.events["boundary_source"] == "ocha-cod-ab").all()
+
+
+def test_nearest_rule_event_takes_the_zone_flags_and_distances_of_its_area():
+    """A point just outside the country, assigned by the nearest rule (issue 13, item 5).
+
+    Like an event just across the border from Zakho (Duhok): 330 m north of the
+    northern edge, inside no polygon, given to sub-district IQS112, which lies in
+    the KRG area. Its zone flags and distances are those of the nearest point of
+    that area, not of a point outside every zone.
+    """
+    e = _one([(44.2, 35.003)]).events.iloc[0]
+    assert e["join_status"] == "nearest" and e["adm3_code"] == "IQS112"
+    assert bool(e["in_krg_area"]) is True
+    assert bool(e["in_disputed_unami"]) is False
+    # measured from the edge of the area (lat 35.0), not from the point (lat 35.003)
+    assert e["dist_krg_line_km"] == pytest.approx(22.2, abs=0.1)
+    assert 300 < e["join_distance_m"] < 360

@@ -1,9 +1,11 @@
 """Read a text file's bytes and return them as UTF-8, detecting the encoding.
 
-Files are memory-mapped rather than copied (:func:`read_content`): a large
-CSV is then hashed, counted and parsed straight from the operating system's
-file cache. UTF-8 (with or without a byte-order mark) is tried first and
-costs one decode. Only when that fails is charset-normalizer asked;
+Files are read into memory in one call (:func:`read_content`), not
+memory-mapped: a file that another program truncates while it is being read
+must give an input error, never a crash (SIGBUS) from a mapped page that no
+longer exists. The size is checked before and after the read. UTF-8
+(with or without a byte-order mark) is tried first and costs one decode.
+Only when that fails is charset-normalizer asked;
 Windows-1256 (Arabic, as saved by Excel on Arabic Windows) is then decoded
 exactly. A file that is neither — binary, or text no detector can read — is
 an :class:`~geo.errors.InputError` asking the user to re-save it as UTF-8.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import mmap
+import os
 from pathlib import Path
 from typing import TypeAlias
 
@@ -28,19 +31,25 @@ _CHUNK = 1 << 16
 
 
 def read_content(path: Path) -> Content:
-    """Return a file's content, memory-mapped (read-only) unless it is empty.
+    """Return a file's content as bytes, refusing a file that changes size while read.
 
-    The map is released when the last reference to it goes away.
+    Raises
+    ------
+    InputError
+        When the file is shorter or longer after the read than before it
+        (truncated or still being written).
     """
     with open(path, "rb") as fh:
-        size = fh.seek(0, 2)
-        if size == 0:
-            return b""
-        if hasattr(mmap, "MAP_POPULATE"):  # Linux: map every page in one call
-            return mmap.mmap(
-                fh.fileno(), 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ
-            )
-        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        size = os.fstat(fh.fileno()).st_size
+        data = fh.read()
+        after = os.fstat(fh.fileno()).st_size
+    if len(data) != size or after != size:
+        raise InputError(
+            f"{path}: the file changed while it was read ({size:,} bytes before, "
+            f"{after:,} after; {len(data):,} read)",
+            hint="wait until the download or copy has finished, then run again",
+        )
+    return data
 
 
 def lead_byte(data: Content) -> bytes:

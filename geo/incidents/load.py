@@ -14,6 +14,7 @@ once, for the rows kept.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import os
@@ -28,9 +29,14 @@ import numpy as np
 import pandas as pd
 
 from geo.constants import GEOGRAPHIC_CRS
-from geo.errors import InputError
-from geo.incidents import acled, table, ucdp, vector
-from geo.incidents.canonical import FLAGS, assemble
+from geo.errors import InputError, LimitError
+from geo.incidents import acled, joined, table, ucdp, vector
+from geo.incidents.canonical import (
+    FLAGS,
+    SYNTHETIC_CITATION,
+    SYNTHETIC_LICENCE,
+    assemble,
+)
 from geo.incidents.encoding import Content, lead_byte, read_content, to_utf8
 from geo.incidents.filters import filter_mask, is_sides
 from geo.incidents.rawcsv import read_strings
@@ -38,7 +44,7 @@ from geo.incidents.result import DatasetInfo, Format, LoadResult
 from geo.incidents.roles import derive_roles
 from geo.incidents.validate import Problems, stripped
 from geo.types import EVENT_COLUMNS, REJECTION_COLUMNS
-from geo.write import write_text
+from geo.write import sha256_file, write_text
 
 DEFAULT_MAX_ROWS = 5_000_000
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-incidents")
@@ -105,6 +111,38 @@ def _choose_format(path: Path, columns: list[str], requested: Format) -> str:
     return requested
 
 
+def _check_is_incident_table(
+    path: Path, body: Content, *, lat_col: str | None, lon_col: str | None
+) -> None:
+    """Refuse a file whose first line names no date and no coordinate column.
+
+    Such a file (a README, a report, a spreadsheet of something else) is not
+    an incident table; saying so beats a parser error deeper in the file.
+    """
+    head = bytes(body[: 1 << 16]).decode("utf-8", errors="replace")
+    first = next(iter(head.splitlines()), "")
+    try:
+        names = next(csv.reader([first]), [])
+    except csv.Error:
+        names = [first]
+    names = [n.strip() for n in names]
+    wanted = set(names)
+    if acled.looks_like(wanted) or ucdp.looks_like(wanted):
+        return
+    date = table.find_column(names, table.DATE_NAMES)
+    lat = table.find_column(names, (lat_col.lower(),) if lat_col else table.LAT_NAMES)
+    lon = table.find_column(names, (lon_col.lower(),) if lon_col else table.LON_NAMES)
+    if date is None and (lat is None or lon is None):
+        shown = ", ".join(repr(n[:40]) for n in names[:8]) + (" …" if len(names) > 8 else "")
+        raise InputError(
+            f"{path}: not an incident table: no date column ({'/'.join(table.DATE_NAMES)}) "
+            f"and no latitude/longitude columns in line 1, which has {len(names)} "
+            f"column(s): {shown}",
+            hint="pass an ACLED, UCDP GED, CSV, GeoJSON or GeoPackage incident file "
+            "(or name its columns with --lat/--lon)",
+        )
+
+
 def _read_csv(
     path: Path,
     data: Content,
@@ -132,6 +170,8 @@ def _read_csv(
         return module.COLUMNS
 
     body, encoding = to_utf8(data, path, check=False)
+    if requested in ("auto", "csv"):
+        _check_is_incident_table(path, body, lat_col=lat_col, lon_col=lon_col)
     try:
         raw = read_strings(body, path, max_rows=max_rows, columns=reader_columns)
     except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
@@ -181,6 +221,10 @@ def _read_csv(
         "acled": (acled.LICENCE, acled.CITATION),
         "ucdp": (ucdp.LICENCE, ucdp.CITATION),
     }.get(fmt, (USER_LICENCE, USER_CITATION))
+    synthetic = bool(len(frame)) and bool(frame["synthetic"].all())
+    if synthetic:  # generated rows in ACLED's layout are not ACLED data
+        licence, citation = SYNTHETIC_LICENCE, SYNTHETIC_CITATION
+        notes.append("synthetic rows (not real events)")
     provisional = fmt == "ucdp" and ucdp.is_candidate_file(path.name)
     if provisional:
         citation = ucdp.CANDIDATE_CITATION
@@ -197,8 +241,8 @@ def _read_csv(
         rows_rejected=0,
         licence=licence,
         citation=citation,
-        acled=fmt == "acled",
-        synthetic=bool(len(frame)) and bool(frame["synthetic"].all()),
+        acled=fmt == "acled" and not synthetic,
+        synthetic=synthetic,
         notes="; ".join(notes),
         provisional=provisional,
     )
@@ -244,6 +288,7 @@ def _read_vector(
         problems=problems,
         fix_swapped=fix_swapped,
     )
+    synthetic = bool(len(frame)) and bool(frame["synthetic"].all())
     info = DatasetInfo(
         name=path.name,
         path=str(path),
@@ -253,9 +298,9 @@ def _read_vector(
         rows_read=len(frame),
         rows_accepted=0,
         rows_rejected=0,
-        licence=USER_LICENCE,
-        citation=USER_CITATION,
-        synthetic=bool(len(frame)) and bool(frame["synthetic"].all()),
+        licence=SYNTHETIC_LICENCE if synthetic else USER_LICENCE,
+        citation=SYNTHETIC_CITATION if synthetic else USER_CITATION,
+        synthetic=synthetic,
         notes="" if len(frame) else "no features",
     )
     return _FilePart(
@@ -268,9 +313,49 @@ def _read_vector(
     )
 
 
+def _read_joined(path: Path, *, max_rows: int) -> _FilePart:
+    """Read a table ``geo join`` wrote; its inputs' licence and citation carry over."""
+    frame, prov = joined.read_joined(path)
+    if len(frame) > max_rows:
+        raise LimitError(
+            f"{path}: {len(frame):,} rows, more than the limit of {max_rows:,}",
+            hint="filter the table first or raise GEO_MAX_ROWS",
+        )
+    marks = joined.dataset_marks(prov)
+    frame["dataset"] = f"{path.name} (joined)"
+    if "role" not in frame:
+        frame["role"] = ""
+    formats = ", ".join(sorted(set(marks["formats"]) - {""})) or "unknown"
+    info = DatasetInfo(
+        name=path.name,
+        path=str(path),
+        sha256=sha256_file(path),
+        format="joined",
+        encoding="",
+        rows_read=len(frame),
+        rows_accepted=0,
+        rows_rejected=0,
+        licence=marks["licence"],
+        citation=marks["citation"],
+        acled=marks["acled"],
+        synthetic=marks["synthetic"],
+        notes=f"a table written by geo join from {formats} input(s); joined again here",
+    )
+    return _FilePart(
+        frame=frame,
+        problems=Problems(),
+        bad_rows=(),
+        info=info,
+        sha256=_done(info.sha256),
+        ids_unique=_done(_unique(frame["event_id"])),
+    )
+
+
 def _read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -> _FilePart:
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
+    if requested == "joined" or (requested == "auto" and joined.is_joined(path)):
+        return _read_joined(path, max_rows=max_rows)
     data = read_content(path)
     if not lead_byte(data):
         raise InputError(

@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo.types import Provenance
 
-Format = Literal["auto", "acled", "ucdp", "csv", "geojson", "gpkg"]
+Format = Literal["auto", "acled", "ucdp", "csv", "geojson", "gpkg", "joined"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,9 @@ class DatasetInfo:
         """Return this file as a :class:`geo.types.Provenance` record for maps."""
         return Provenance(
             key=f"incidents:{self.name}",
-            title=f"{self.name} ({self.format})",
+            title=f"{self.name} (synthetic, {self.format} layout)"
+            if self.synthetic
+            else f"{self.name} ({self.format})",
             licence=self.licence,
             attribution=self.citation,
             version=self.sha256[:12],

@@ -50,6 +50,7 @@ class RenderContext:
     tool_version: str = ""
     seam: pd.DataFrame | None = None
     measures: dict[str, pd.DataFrame] | None = None
+    licensed_rows: bool = False  # rows that may not be republished are embedded
     hotspots: HotspotResult | None = None
 
 
@@ -121,6 +122,7 @@ def build_map(
             groups=areas.groups,
             body=[
                 panel.banner_html(source),
+                panel.licensed_banner_html(context.licensed_rows and not spec.aggregates_only),
                 areas.hatch_defs,
                 info,
                 legend_html([*areas.legends, *event_legends]),
@@ -129,7 +131,10 @@ def build_map(
     return m
 
 
+ACLED_CITATION = panel.ACLED_CITATION
+
 __all__ = [
+    "ACLED_CITATION",
     "HOLLOW_NOTE",
     "IndexEntry",
     "Legend",

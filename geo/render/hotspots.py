@@ -99,10 +99,10 @@ def _trend(row: pd.Series) -> str:
 
 
 def unit_label(level: str) -> str:
-    """Return the plural unit word for a table ``level`` (``hex-r5`` → hexagon cells)."""
+    """Return the unit word for a table ``level`` (``hex-r5`` → ``H3 hexagon``)."""
     if level.startswith("hex"):
-        return "hexagon cells (H3)"
-    return f"{LEVEL_WORD.get(level, level)}s"
+        return "H3 hexagon"
+    return LEVEL_WORD.get(level, level)
 
 
 def _popup_fields(
@@ -171,7 +171,7 @@ def _gi_legend(rows: pd.DataFrame, island: np.ndarray, *, name: str, units: str)
         title=name,
         items=tuple(items),
         note=f"{HOT_COLD} Confidence after the False Discovery Rate correction "
-        f"(Benjamini-Hochberg); count = {units}. {GI_NOTE}",
+        f"(Benjamini-Hochberg); count = {units}s. {GI_NOTE}",
     )
 
 
@@ -249,7 +249,7 @@ def add_hotspot_layers(
     popup = folium.GeoJsonPopup(
         fields=fields, aliases=[text(a) for a in aliases], localize=False, labels=True
     )
-    name = f"Gi* hot and cold spots per {units[:-1] if units.endswith('s') else units}"
+    name = f"Gi* hot and cold spots per {units}"
     layer = folium.GeoJson(
         _features(shown, {**props, "fill": gi_fill}),
         name=text(name),

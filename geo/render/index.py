@@ -35,9 +35,9 @@ class IndexEntry:
     period: tuple[str, str] | None = None
     events: int = 0
     sources: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()
     built: str = ""
     incidents: str = ""
-    cite: tuple[str, ...] = ()
 
 
 def _href(value: str) -> Markup:

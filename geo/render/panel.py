@@ -26,6 +26,20 @@ SCHEMATIC_BANNER = (
 )
 
 
+LICENSED_ROWS_BANNER = (
+    "This page contains licensed rows — internal use: it embeds individual events whose "
+    "licence (ACLED's terms of use) does not allow republishing them; do not publish it "
+    "or share it outside your organisation."
+)
+
+
+def licensed_banner_html(licensed_rows: bool) -> str:
+    """Return the banner of a page that embeds rows that may not be republished, or ``""``."""
+    if not licensed_rows:
+        return ""
+    return render("licensed_banner", message=LICENSED_ROWS_BANNER)
+
+
 def banner_html(source: Provenance) -> str:
     """Return the top banner for schematic boundaries, or ``""`` for real ones."""
     if source.kind != "schematic":
