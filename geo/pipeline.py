@@ -415,7 +415,8 @@ def _incident_note(loaded: LoadResult, default: incident_store.DefaultIncidents 
     names = ", ".join(d.name for d in loaded.datasets)
     provisional = sum(d.rows_accepted for d in loaded.datasets if d.provisional)
     how = "cached UCDP data (used because no incident file was given)" if default else "given files"
-    text = f"Incidents: {how}: {names}."
+    licences = "; ".join(dict.fromkeys(d.licence for d in loaded.datasets if d.licence))
+    text = f"Incidents: {how}: {names}." + (f" Licence: {licences}." if licences else "")
     if provisional:
         text += (
             f" {provisional:,} rows are UCDP Candidate events: provisional, not yet vetted for GED."
