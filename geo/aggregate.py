@@ -27,7 +27,7 @@ Rules
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -35,7 +35,7 @@ import pandas as pd
 
 from geo.constants import DISTANCE_BANDS_KM, METRIC_CRS, PERIOD_FREQ, Period, band_edges, band_index
 from geo.errors import ValidationError
-from geo.types import ROLES, ProjectLayers
+from geo.types import ROLES, Level, ProjectLayers
 
 By = Literal[
     "governorate",
@@ -72,7 +72,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
 def _areas(joined: pd.DataFrame, layers: ProjectLayers, by: str) -> tuple[pd.Series, pd.Series]:
     """Return each event's area code, and the name of every area (indexed by code)."""
     if by in ADMIN:
-        frame = layers.boundaries.level(by)
+        frame = layers.boundaries.level(cast(Level, by))
         if frame is None:
             raise ValidationError(
                 f"the boundaries ({layers.boundaries.source.key}) have no {by} layer",
@@ -241,7 +241,7 @@ def _roles(joined: pd.DataFrame) -> pd.Series:
 
 def _role_order(values: Sequence[str]) -> list[str]:
     """Return roles in the order of :data:`geo.types.ROLES`, others after them."""
-    rank = {r: k for k, r in enumerate(ROLES)}
+    rank: dict[str, int] = {r: k for k, r in enumerate(ROLES)}
     return sorted(set(values), key=lambda r: (rank.get(r, len(rank)), r))
 
 
@@ -282,6 +282,7 @@ def area_measures(
         include_coarse=include_coarse,
     ).set_index("area_code")
     frame = layers.boundaries.level(level)
+    assert frame is not None  # aggregate() above refuses a level the boundaries lack
     out = frame[["code", "name", "geometry"]].sort_values("code", kind="stable")
     out = out.reset_index(drop=True)
     for col in ("events", "fatalities", "coarse_excluded"):

@@ -5,28 +5,33 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from geo import export, provenance
 from geo.boundaries.load import project_provenance
-from geo.boundaries.resolve import resolve_boundaries
+from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import ValidationError
-from geo.incidents import load_incidents
+from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
+from geo.types import ProjectLayers
+
+if TYPE_CHECKING:  # aggregate is imported only by the stats command
+    from geo.aggregate import By
+    from geo.constants import Period
 
 
 def _joined(
     inputs: Sequence[Path],
     *,
-    fmt: str,
+    fmt: Format,
     boundaries: Path | None,
     is_only: bool,
     date_from: dt.date | None,
     date_to: dt.date | None,
     roles: Sequence[str] = (),
     read_options: Mapping[str, Any] | None = None,
-):
+) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any]]:
     loaded = load_incidents(
         list(inputs),
         format=fmt,
@@ -52,7 +57,7 @@ def join_file(
     inputs: Sequence[Path],
     *,
     out: Path,
-    fmt: str = "auto",
+    fmt: Format = "auto",
     boundaries: Path | None = None,
     is_only: bool = True,
     date_from: dt.date | None = None,
@@ -93,7 +98,7 @@ def stats_file(
     out: Path,
     by: str = "district",
     period: str | None = None,
-    fmt: str = "auto",
+    fmt: Format = "auto",
     boundaries: Path | None = None,
     is_only: bool = True,
     include_coarse: bool = False,
@@ -140,7 +145,11 @@ def stats_file(
         prov = {**prov, "method": result.method, "notes": list(notes)}
     else:
         table = aggregate.aggregate(
-            joined.events, layers, by=by, period=period or "month", include_coarse=include_coarse
+            joined.events,
+            layers,
+            by=cast("By", by),
+            period=cast("Period", period or "month"),
+            include_coarse=include_coarse,
         )
     path = export.write_table(table, out, provenance=prov)
     return "\n".join(

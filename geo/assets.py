@@ -5,7 +5,8 @@ writes into the page (the key), the package version and path that hold the
 same bytes, its sha256 and its licence. :func:`fetch` fills the cache
 (``geo.paths.assets_dir()``, laid out as ``<package>@<version>/<path>``) from
 ``npm pack``, from a mirror with that same layout (a folder or an http(s)
-base URL, e.g. a copied cache), or from the public CDN, checking every hash.
+base URL, e.g. a copied cache), or from the public CDN, checking every hash;
+every download goes through :func:`geo.download.retrieve` (pooch).
 Nothing third-party is ever committed to the repository.
 """
 
@@ -20,12 +21,14 @@ import subprocess
 import tarfile
 import tempfile
 import tomllib
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.request import url2pathname
 
-from geo.errors import AssetError
+from geo import download
+from geo.errors import AssetError, ChecksumError, DownloadError
 from geo.paths import assets_dir, offline
 from geo.write import write_bytes
 
@@ -33,7 +36,7 @@ AssetKind = Literal["script", "style", "image"]
 
 OFFLINE_HINT = "run `geo assets fetch` once online, or copy an asset cache and set GEO_ASSETS_DIR"
 _CDN = "https://cdn.jsdelivr.net/npm/{package}/{path}"
-_TIMEOUT = 10.0
+_CHECKSUM_HINT = "the source changed or is corrupt; use another mirror or report it"
 _MIME = {".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml"}
 
 
@@ -190,11 +193,6 @@ def load(url: str) -> str | None:
     return store().text(url)
 
 
-def _read_url(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
-        return response.read()
-
-
 def _from_npm(package: str, npm: str) -> dict[str, bytes]:
     """Return every file of ``npm pack package`` keyed by its path inside the package."""
     with tempfile.TemporaryDirectory(prefix="geo-npm-") as tmp:
@@ -225,10 +223,53 @@ def _from_folium(path: str) -> bytes:
     return (Path(spec.origin).parent / path).read_bytes()
 
 
-def _from_mirror(mirror: str, asset: Asset) -> bytes:
-    if mirror.startswith(("http://", "https://", "file://")):
-        return _read_url(f"{mirror.rstrip('/')}/{asset.cache_path}")
-    return (Path(mirror).expanduser() / asset.cache_path).read_bytes()
+def _is_url(mirror: str) -> bool:
+    return mirror.startswith(("http://", "https://"))
+
+
+def _mirror_folder(mirror: str) -> Path:
+    """Return the folder of a folder or ``file://`` mirror."""
+    if mirror.startswith("file://"):
+        return Path(url2pathname(urllib.parse.urlparse(mirror).path))
+    return Path(mirror).expanduser()
+
+
+def _store_bytes(folder: Path, asset: Asset, data: bytes, origin: str) -> None:
+    """Write one asset's bytes into the cache after checking its pinned sha256."""
+    if _sha256(data) != asset.sha256:
+        raise AssetError(
+            f"{asset.cache_path} from {origin} has sha256 {_sha256(data)[:16]}…, "
+            f"expected {asset.sha256[:16]}… (pinned in geo/assets.toml)",
+            hint=_CHECKSUM_HINT,
+        )
+    write_bytes(folder / asset.cache_path, data)
+
+
+def _store_url(folder: Path, asset: Asset, url: str) -> None:
+    """Download one asset into the cache through :func:`geo.download.retrieve`.
+
+    Raises
+    ------
+    AssetError
+        If the file that arrives fails its pinned sha256 (it is not stored).
+    DownloadError
+        If the server cannot be reached or answers with an HTTP error.
+    """
+    target = folder / asset.cache_path
+    try:
+        download.retrieve(
+            url,
+            directory=target.parent,
+            fname=target.name,
+            sha256=asset.sha256,
+            hint=OFFLINE_HINT,
+            checksum_hint=_CHECKSUM_HINT,
+        )
+    except ChecksumError as exc:
+        raise AssetError(
+            f"{asset.cache_path}: {exc.message} (pinned in geo/assets.toml)",
+            hint=_CHECKSUM_HINT,
+        ) from exc
 
 
 def fetch(*, dest: Path | None = None, mirror: str | None = None) -> AssetReport:
@@ -271,25 +312,21 @@ def fetch(*, dest: Path | None = None, mirror: str | None = None) -> AssetReport
         already.extend(a.url for a in assets if a not in todo)
         if not todo:
             continue
-        got, origin = _package_files(package, todo, npm=npm, mirror=mirror)
-        sources.append((package, origin))
-        for asset in todo:
-            data = got[asset.path]
-            if _sha256(data) != asset.sha256:
-                raise AssetError(
-                    f"{asset.cache_path} from {origin} has sha256 {_sha256(data)[:16]}…, "
-                    f"expected {asset.sha256[:16]}… (pinned in geo/assets.toml)",
-                    hint="the source changed or is corrupt; use another mirror or report it",
-                )
-            write_bytes(folder / asset.cache_path, data)
-            fetched.append(asset.url)
+        sources.append((package, _package_files(package, todo, folder, npm=npm, mirror=mirror)))
+        fetched.extend(a.url for a in todo)
     return AssetReport(folder, tuple(fetched), tuple(sorted(already)), tuple(sources))
 
 
 def _package_files(
-    package: str, todo: list[Asset], *, npm: str | None, mirror: str | None
-) -> tuple[dict[str, bytes], str]:
-    """Return the bytes of ``todo`` (keyed by path in the package) and where they came from."""
+    package: str, todo: list[Asset], folder: Path, *, npm: str | None, mirror: str | None
+) -> str:
+    """Store the files of ``todo`` in ``folder``, each hash-checked; return where they came from.
+
+    Raises
+    ------
+    AssetError
+        If a file fails its hash, or the package can be reached nowhere.
+    """
     if package.startswith("folium@"):
         version = package.split("@", 1)[1]
         installed = importlib.metadata.version("folium")
@@ -300,35 +337,55 @@ def _package_files(
                 hint=f"install folium=={version}",
             )
         try:
-            return {a.path: _from_folium(a.path) for a in todo}, "folium"
+            files = {a.path: _from_folium(a.path) for a in todo}
         except OSError as exc:
             msg = f"cannot read {package} files: {exc}"
             raise AssetError(msg, hint="reinstall folium") from exc
-    errors: list[str] = []
+        for asset in todo:
+            _store_bytes(folder, asset, files[asset.path], "folium")
+        return "folium"
     if mirror is not None:
-        try:
-            return {a.path: _from_mirror(mirror, a) for a in todo}, mirror
-        except OSError as exc:
-            raise AssetError(
-                f"mirror {mirror} lacks {package}: {exc}",
-                hint="copy a complete asset cache there, or fetch without --mirror",
-            ) from exc
+        _from_mirror(package, todo, folder, mirror)
+        return mirror
     if offline():
         raise AssetError(f"cannot fetch {package}: GEO_OFFLINE is set", hint=OFFLINE_HINT)
+    errors: list[str] = []
     if npm is not None:
         try:
             files = _from_npm(package, npm)
             missing = [a.path for a in todo if a.path not in files]
             if not missing:
-                return files, "npm"
+                for asset in todo:
+                    _store_bytes(folder, asset, files[asset.path], "npm")
+                return "npm"
             errors.append(f"npm pack lacks {', '.join(missing)}")
         except (OSError, subprocess.SubprocessError) as exc:
             errors.append(f"npm pack failed ({exc})" if str(exc) else "npm pack failed")
     try:
-        return {a.path: _read_url(_CDN.format(package=package, path=a.path)) for a in todo}, "cdn"
-    except OSError as exc:
-        errors.append(f"CDN unreachable ({exc})")
+        for asset in todo:
+            _store_url(folder, asset, _CDN.format(package=package, path=asset.path))
+        return "cdn"
+    except DownloadError as exc:
+        errors.append(f"CDN unreachable ({exc.message})")
     raise AssetError(f"cannot fetch {package}: {'; '.join(errors)}", hint=OFFLINE_HINT)
+
+
+def _from_mirror(package: str, todo: list[Asset], folder: Path, mirror: str) -> None:
+    """Store the files of ``todo`` from a mirror laid out like the cache (a folder or URL)."""
+    hint = "copy a complete asset cache there, or fetch without --mirror"
+    if _is_url(mirror):
+        try:
+            for asset in todo:
+                _store_url(folder, asset, f"{mirror.rstrip('/')}/{asset.cache_path}")
+        except DownloadError as exc:
+            raise AssetError(f"mirror {mirror} lacks {package}: {exc.message}", hint=hint) from exc
+        return
+    try:
+        files = {a.path: (_mirror_folder(mirror) / a.cache_path).read_bytes() for a in todo}
+    except OSError as exc:
+        raise AssetError(f"mirror {mirror} lacks {package}: {exc}", hint=hint) from exc
+    for asset in todo:
+        _store_bytes(folder, asset, files[asset.path], mirror)
 
 
 __all__ = [

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
@@ -139,7 +140,7 @@ def _is_only(flag: bool | None, role: str | None) -> bool:
 
 def read_options(
     *, lat: str | None, lon: str | None, date_format: str | None, fix_swapped: bool
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Return the reader options of :func:`geo.incidents.load_incidents` from the CLI's."""
     return {"lat_col": lat, "lon_col": lon, "date_format": date_format, "fix_swapped": fix_swapped}
 
@@ -154,7 +155,8 @@ def date_range(date_from: str | None, date_to: str | None) -> tuple[dt.date | No
     return lo, hi
 
 
-def _progress():  # a rich status line on stderr, silent when not a terminal
+def _progress() -> tuple[Any, Callable[[str], None] | None]:
+    # a rich status line on stderr, silent when not a terminal
     from rich.console import Console
 
     console = Console(stderr=True)

@@ -79,11 +79,11 @@ class _CheckedDownload:
     def __call__(
         self, url: str, output_file: str, pooch_: pooch.Pooch | None, check_only: bool = False
     ) -> None:
-        bar = RichBar(self.name) if self.progress else False
+        bar: RichBar | bool = RichBar(self.name) if self.progress else False
         try:
             pooch.HTTPDownloader(progressbar=bar, timeout=TIMEOUT_S)(url, output_file, pooch_)
         finally:
-            if bar:
+            if isinstance(bar, RichBar):
                 bar.close()
         file = Path(output_file)
         size = file.stat().st_size

@@ -121,7 +121,7 @@ class HotspotResult:
 # --- weights -----------------------------------------------------------------------------
 
 
-def queen_weights(units: gpd.GeoDataFrame):
+def queen_weights(units: gpd.GeoDataFrame) -> Any:
     """Return binary queen contiguity weights of ``units`` (libpysal ``W``, ids 0…n-1)."""
     from libpysal.weights import Queen
 
@@ -192,7 +192,7 @@ def hex_grid(extent: gpd.GeoDataFrame, *, resolution: int) -> gpd.GeoDataFrame:
 # --- statistics --------------------------------------------------------------------------
 
 
-def gi_star(y: np.ndarray, w) -> tuple[np.ndarray, np.ndarray]:
+def gi_star(y: np.ndarray, w: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return esda's analytic Gi* z-scores and two-sided p-values of ``y`` on binary ``w``.
 
     ``NaN`` where Gi* is undefined (no events, or the same count everywhere).

@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -59,7 +59,7 @@ from pyproj import CRS, Transformer
 
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import ValidationError
-from geo.types import JOIN_COLUMNS, ProjectLayers
+from geo.types import JOIN_COLUMNS, Level, ProjectLayers
 
 DEFAULT_SPACING_M = 50.0
 
@@ -484,7 +484,7 @@ def join_events(
     """
     _check_inputs(events, tolerance_m=tolerance_m)
     b = layers.boundaries
-    joined_level = "subdistrict" if b.subdistricts is not None else "district"
+    joined_level: Level = "subdistrict" if b.subdistricts is not None else "district"
     index = PolygonIndex(b.level(joined_level))
     rows = index.frame
     parents = ("adm1_code", "adm2_code")
@@ -494,7 +494,7 @@ def join_events(
     loc = index.locate(lon, lat, tolerance_m=tolerance_m, groups=groups)
     n = len(events)
 
-    cols: dict[str, object] = {}
+    cols: dict[str, Any] = {}
     for c in ("adm1_code", "adm1_name", "adm2_code", "adm2_name", "adm3_code", "adm3_name"):
         values = rows[c].fillna("").astype(str).to_numpy(dtype=object)
         if joined_level == "district" and c.startswith("adm3"):

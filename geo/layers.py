@@ -225,7 +225,9 @@ def _krg_parts(
 ) -> tuple[shapely.Geometry, list[str]]:
     """Return the KRG area's geometry and member codes; note matches and (in ``choices``) why."""
     spec = disputed_data().krg
-    include, exclude, members = [], [], []
+    include: list[shapely.Geometry] = []
+    exclude: list[shapely.Geometry] = []
+    members: list[str] = []
     for m in spec.members:
         rows = _select(
             b.level(m.level),

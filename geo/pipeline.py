@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 
@@ -25,15 +25,15 @@ from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError, InputError
 from geo.hotspots import HotspotResult
-from geo.incidents import LoadResult, load_incidents, load_sample
+from geo.incidents import Format, LoadResult, load_incidents, load_sample
 from geo.incidents import store as incident_store
 from geo.incidents.filters import filter_mask
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers
 from geo.paths import offline
 from geo.render.safe import script_json
-from geo.spec import Filters, MapSpec, load_specs
-from geo.types import ROLES, ProjectLayers, Provenance
+from geo.spec import Filters, HotspotLevel, MapSpec, load_specs
+from geo.types import ROLES, Level, ProjectLayers, Provenance
 from geo.write import write_text
 
 MANIFEST = ".geo-manifest.json"
@@ -298,7 +298,7 @@ def _measures(
     if spec.choropleth is None:
         return {}
     levels = dict.fromkeys((spec.choropleth.level, *spec.choropleth.levels))
-    out = {}
+    out: dict[str, Any] = {}
     for level in levels:
         if layers.boundaries.level(level) is None:
             continue
@@ -315,10 +315,14 @@ def _hotspots(
     from geo import hotspots  # only maps with a [hotspots] section need it
 
     level = spec.hotspots.level
-    order = ("subdistrict", "district", "governorate")
+    order: tuple[HotspotLevel, ...] = ("subdistrict", "district", "governorate")
     if level in order:
         level = next(
-            (lv for lv in order[order.index(level) :] if layers.boundaries.level(lv) is not None),
+            (
+                lv
+                for lv in order[order.index(level) :]
+                if layers.boundaries.level(cast(Level, lv)) is not None
+            ),
             "governorate",
         )
     result = hotspots.hotspots(events, layers, by=level, period=spec.hotspots.period)
@@ -394,7 +398,7 @@ def _build_one(
 
 
 def _load(
-    incidents: Sequence[Path | str], incident_format: str, read_options: dict[str, Any]
+    incidents: Sequence[Path | str], incident_format: Format, read_options: dict[str, Any]
 ) -> tuple[LoadResult, incident_store.DefaultIncidents | None]:
     """Load the given files; with none, the cached UCDP data, else the shipped sample."""
     if incidents:
@@ -449,7 +453,7 @@ def build(
     names: Sequence[str] = (),
     *,
     incidents: Sequence[Path | str] = (),
-    incident_format: str = "auto",
+    incident_format: Format = "auto",
     read_options: Mapping[str, Any] | None = None,
     out: Path | str | None = None,
     date_from: dt.date | None = None,

@@ -35,14 +35,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from geo import tomlread
 from geo.constants import DISTANCE_BANDS_KM
 from geo.errors import SpecError
 from geo.paths import resource
-from geo.types import ROLES
+from geo.types import Role
 
 LayerName = Literal[
     "governorates",
@@ -80,6 +82,16 @@ class View:
     governorates: tuple[str, ...] = ()
     bounds: tuple[float, float, float, float] | None = None  # south, west, north, east
 
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: the bounds must be ordered."""
+        b = self.bounds
+        if b is not None and not (b[0] < b[2] and b[1] < b[3]):
+            yield (
+                f"{name('bounds')} should be [south, west, north, east] with south < north "
+                f"and west < east, got {list(b)!r}",
+                "e.g. [33.5, 44.0, 35.5, 46.0]",
+            )
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -89,7 +101,15 @@ class Filters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     event_types: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()  # is_attack, against_is, clash, none; empty: all
+    roles: tuple[Role, ...] = ()  # is_attack, against_is, clash, none; empty: all
+
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: the dates must be in order."""
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            yield (
+                f"{name('date_from')} {self.date_from} is after {name('date_to')} {self.date_to}",
+                "swap the dates",
+            )
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,10 @@ class Events:
     mode: EventMode = "points"
     color_by: ColorBy = "event_type"
     distance_bands_km: tuple[float, ...] = DISTANCE_BANDS_KM
+
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: distance bands are positive."""
+        yield from _positive(self.distance_bands_km, name("distance_bands_km"))
 
 
 @dataclass(frozen=True)
@@ -110,6 +134,11 @@ class Choropleth:
     scheme: Scheme = "NaturalBreaks"
     k: int = 5
     levels: tuple[ChoroLevel, ...] = ()  # extra levels drawn as toggleable choropleths
+
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: 2 to 9 classes."""
+        if not 2 <= self.k <= 9:
+            yield f"{name('k')} = {self.k} must be 2 to 9", "use 5"
 
 
 @dataclass(frozen=True)
@@ -132,7 +161,7 @@ class MapSpec:
     description: str
     path: str
     layers: tuple[str, ...]
-    basemaps: tuple[str, ...] = ("osm",)
+    basemaps: tuple[Basemap, ...] = ("osm",)
     view: View = field(default_factory=View)
     filters: Filters = field(default_factory=Filters)
     events: Events = field(default_factory=Events)
@@ -148,90 +177,20 @@ class MapSpec:
         """Return True when the spec lists ``layer``."""
         return layer in self.layers
 
-
-_TOP = {
-    "title": str,
-    "description": str,
-    "layers": list,
-    "basemaps": list,
-    "time": str,
-    "rings_km": list,
-    "seam_chart": bool,
-    "aggregates_only": bool,
-    "view": dict,
-    "filters": dict,
-    "events": dict,
-    "choropleth": dict,
-    "hotspots": dict,
-}
-_VIEW = {"governorates": list, "bounds": list}
-_FILTERS = {
-    "is_only": bool,
-    "date_from": dt.date,
-    "date_to": dt.date,
-    "event_types": list,
-    "roles": list,
-}
-_EVENTS = {"mode": str, "color_by": str, "distance_bands_km": list}
-_CHORO = {"level": str, "measure": str, "scheme": str, "k": int, "levels": list}
-_HOTSPOTS = {"level": str, "period": str}
-_REQUIRED = ("title", "description", "layers")
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: known layers, positive ring radii."""
+        for layer in self.layers:
+            if layer not in LAYER_NAMES:
+                yield (
+                    f"{name('layers')} names {layer!r}, which does not exist",
+                    f"known layers: {', '.join(LAYER_NAMES)}",
+                )
+        yield from _positive(self.rings_km, name("rings_km"))
 
 
-def _check(table: dict[str, Any], allowed: dict[str, type], where: str, src: str) -> None:
-    for key, value in table.items():
-        if key not in allowed:
-            raise SpecError(
-                f"{src}: unknown key {where}{key!r}",
-                hint=f"allowed keys here: {', '.join(sorted(allowed))}",
-            )
-        want = allowed[key]
-        ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
-        if want is float:
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if want is dt.date:
-            ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-        if not ok:
-            raise SpecError(
-                f"{src}: key {where}{key!r} should be {_type_name(want)}, "
-                f"got {type(value).__name__} {value!r}",
-                hint="fix the value in the TOML file",
-            )
-
-
-def _type_name(t: type) -> str:
-    return {
-        str: "a string",
-        bool: "true or false",
-        int: "an integer",
-        list: "a list",
-        dict: "a table",
-        dt.date: "a date such as 2021-01-31",
-        float: "a number",
-    }.get(t, t.__name__)
-
-
-def _choice(value: str, options: tuple[str, ...], key: str, src: str) -> str:
-    if value not in options:
-        raise SpecError(
-            f"{src}: {key} = {value!r} is not one of {', '.join(options)}",
-            hint="use one of the listed values",
-        )
-    return value
-
-
-def _strings(values: list[Any], key: str, src: str) -> tuple[str, ...]:
-    if not all(isinstance(v, str) for v in values):
-        raise SpecError(f"{src}: every item of {key} should be a string", hint="quote the items")
-    return tuple(values)
-
-
-def _numbers(values: list[Any], key: str, src: str) -> tuple[float, ...]:
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        raise SpecError(f"{src}: every item of {key} should be a number", hint="e.g. [10, 25]")
+def _positive(values: tuple[float, ...], key: str) -> Iterator[tuple[str, str]]:
     if any(v <= 0 for v in values):
-        raise SpecError(f"{src}: {key} must be positive numbers of km", hint="e.g. [10, 25]")
-    return tuple(float(v) for v in values)
+        yield f"{key} must be positive numbers of km", "e.g. [10, 25]"
 
 
 def parse_spec(
@@ -247,133 +206,26 @@ def parse_spec(
         The map's name (the file stem), used for the output file.
     source
         Where the data came from, for error messages.
+    digest
+        The sha256 of the spec file, kept for rebuild decisions.
 
     Raises
     ------
     SpecError
-        On an unknown key, a missing key, a wrong type or a value outside its choices.
+        Naming every unknown key, missing key, wrong type and value outside its choices.
     """
-    src = source
-    _check(data, _TOP, "", src)
-    for key in _REQUIRED:
-        if key not in data:
-            raise SpecError(f"{src}: missing required key {key!r}", hint="add it to the file")
-    layers = _strings(data["layers"], "layers", src)
-    for layer in layers:
-        if layer not in LAYER_NAMES:
-            raise SpecError(
-                f"{src}: layers names {layer!r}, which does not exist",
-                hint=f"known layers: {', '.join(LAYER_NAMES)}",
-            )
-    basemaps = _strings(data.get("basemaps", ["osm"]), "basemaps", src)
-    for b in basemaps:
-        _choice(b, get_args(Basemap), "basemaps item", src)
-
-    view_t = data.get("view", {})
-    _check(view_t, _VIEW, "view.", src)
-    bounds = view_t.get("bounds")
-    if bounds is not None:
-        nums = bounds
-        numeric = all(isinstance(b, int | float) and not isinstance(b, bool) for b in nums)
-        if not numeric or len(nums) != 4 or not (nums[0] < nums[2] and nums[1] < nums[3]):
-            raise SpecError(
-                f"{src}: view.bounds should be [south, west, north, east] with south < north "
-                f"and west < east, got {bounds!r}",
-                hint="e.g. [33.5, 44.0, 35.5, 46.0]",
-            )
-        bounds = tuple(float(b) for b in nums)
-    view = View(
-        governorates=_strings(view_t.get("governorates", []), "view.governorates", src),
-        bounds=bounds,
+    problems: list[tomlread.Problem] = []
+    spec = tomlread.read(
+        MapSpec,
+        data,
+        problems=problems,
+        given={"name": name, "path": source, "digest": digest},
     )
-
-    f_t = data.get("filters", {})
-    _check(f_t, _FILTERS, "filters.", src)
-    filters = Filters(
-        is_only=f_t.get("is_only", True),
-        date_from=f_t.get("date_from"),
-        date_to=f_t.get("date_to"),
-        event_types=_strings(f_t.get("event_types", []), "filters.event_types", src),
-        roles=tuple(
-            _choice(r, ROLES, "filters.roles item", src)
-            for r in _strings(f_t.get("roles", []), "filters.roles", src)
-        ),
+    tomlread.raise_problems(
+        problems, source=source, error=SpecError, hint="fix the value in the TOML file"
     )
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise SpecError(
-            f"{src}: filters.date_from {filters.date_from} is after filters.date_to "
-            f"{filters.date_to}",
-            hint="swap the dates",
-        )
-
-    e_t = data.get("events", {})
-    _check(e_t, _EVENTS, "events.", src)
-    events = Events(
-        mode=_choice(e_t.get("mode", "points"), get_args(EventMode), "events.mode", src),
-        color_by=_choice(
-            e_t.get("color_by", "event_type"), get_args(ColorBy), "events.color_by", src
-        ),
-        distance_bands_km=_numbers(
-            e_t.get("distance_bands_km", list(DISTANCE_BANDS_KM)), "events.distance_bands_km", src
-        ),
-    )
-
-    choropleth = None
-    if "choropleth" in data:
-        c_t = data["choropleth"]
-        _check(c_t, _CHORO, "choropleth.", src)
-        k = c_t.get("k", 5)
-        if not 2 <= k <= 9:
-            raise SpecError(f"{src}: choropleth.k = {k} must be 2 to 9", hint="use 5")
-        choropleth = Choropleth(
-            level=_choice(
-                c_t.get("level", "district"), get_args(ChoroLevel), "choropleth.level", src
-            ),
-            measure=_choice(
-                c_t.get("measure", "events"), get_args(Measure), "choropleth.measure", src
-            ),
-            scheme=_choice(
-                c_t.get("scheme", "NaturalBreaks"), get_args(Scheme), "choropleth.scheme", src
-            ),
-            k=k,
-            levels=tuple(
-                _choice(v, get_args(ChoroLevel), "choropleth.levels item", src)
-                for v in _strings(c_t.get("levels", []), "choropleth.levels", src)
-            ),
-        )
-
-    hotspots = None
-    if "hotspots" in data:
-        h_t = data["hotspots"]
-        _check(h_t, _HOTSPOTS, "hotspots.", src)
-        period = h_t.get("period")
-        hotspots = Hotspots(
-            level=_choice(
-                h_t.get("level", "subdistrict"), get_args(HotspotLevel), "hotspots.level", src
-            ),  # type: ignore[arg-type]
-            period=None
-            if period is None
-            else _choice(period, get_args(HotspotPeriod), "hotspots.period", src),  # type: ignore[arg-type]
-        )
-
-    return MapSpec(
-        name=name,
-        title=data["title"],
-        description=data["description"],
-        path=src,
-        layers=layers,
-        basemaps=basemaps,
-        view=view,
-        filters=filters,
-        events=events,
-        choropleth=choropleth,
-        hotspots=hotspots,
-        time=_choice(data.get("time", "none"), get_args(Period), "time", src),
-        rings_km=_numbers(data.get("rings_km", [10, 25]), "rings_km", src),
-        seam_chart=data.get("seam_chart", False),
-        aggregates_only=data.get("aggregates_only", False),
-        digest=digest,
-    )
+    assert spec is not None  # no problems, so the spec was read
+    return spec
 
 
 def load_spec(path: Path | str) -> MapSpec:

@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check results, never speed: no per-example deadline on a busy machine.
+settings.register_profile("geo", deadline=None)
+settings.load_profile("geo")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("GEO_SHARED_DATA", ROOT.parent / "shared" / "data"))

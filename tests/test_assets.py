@@ -114,3 +114,27 @@ def test_fingerprint_changes_with_the_cache(offline_assets, tmp_path):
     assert empty.fingerprint() != offline_assets.fingerprint()
     assert offline_assets.complete and not empty.complete
     assert isinstance(Path(offline_assets.folder), Path)
+
+
+def test_an_http_mirror_with_a_wrong_file_is_refused(offline_assets, tmp_path):
+    mirror = tmp_path / "mirror"
+    shutil.copytree(offline_assets.folder, mirror)
+    target = mirror / "leaflet@1.9.3" / "dist" / "leaflet.js"
+    target.write_bytes(target.read_bytes() + b"\n// tampered")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(mirror))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        with pytest.raises(AssetError, match=r"leaflet@1\.9\.3/dist/leaflet\.js: .*sha256"):
+            assets.fetch(dest=tmp_path / "cache", mirror=url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not (tmp_path / "cache" / "leaflet@1.9.3" / "dist" / "leaflet.js").exists()
+
+
+def test_a_file_url_mirror_is_read_as_a_folder(offline_assets, tmp_path):
+    assets.fetch(dest=tmp_path / "cache", mirror=offline_assets.folder.resolve().as_uri())
+    assert assets.status(tmp_path / "cache").complete

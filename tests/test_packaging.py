@@ -66,3 +66,8 @@ def test_installed_package_finds_its_files():
         assert path.exists()
         if "site-packages" in geo.__file__:
             assert "_data" in path.parts, f"{name} should come from the wheel, got {path}"
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_typed_marker(wheel):
+    assert "geo/py.typed" in set(wheel.namelist())

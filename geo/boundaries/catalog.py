@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from geo import paths
+from geo import paths, tomlread
 from geo.errors import CatalogError
-from geo.types import ADMIN_COLUMNS, LEVELS, BoundaryKind, Level, Provenance
+from geo.types import ADMIN_COLUMNS, BoundaryKind, Level, Provenance
 
 #: Levels every source must provide in its full variant.
 REQUIRED_LEVELS: tuple[Level, ...] = ("country", "governorate", "district")
@@ -26,11 +27,20 @@ Variant = Literal["full", "simplified"]
 Parents = Literal["fields", "spatial"]
 
 
+def _field_pairs(
+    mapping: dict[str, str | tuple[str, ...]],
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return a ``fields`` table as (canonical column, candidate source fields) pairs."""
+    return tuple(
+        (column, (names,) if isinstance(names, str) else names) for column, names in mapping.items()
+    )
+
+
 @dataclass(frozen=True)
 class LayerEntry:
     """One file of one source: its level, pinned hash and size, and field mapping."""
 
-    source: str
+    source: str = field(metadata=tomlread.option(parent="key"))
     level: Level
     variant: Variant
     file: str
@@ -38,8 +48,16 @@ class LayerEntry:
     path: str
     sha256: str
     size: int
-    fields: tuple[tuple[str, tuple[str, ...]], ...]
+    fields: tuple[tuple[str, tuple[str, ...]], ...] = field(
+        metadata=tomlread.option(read_as=dict[str, str | tuple[str, ...]], convert=_field_pairs)
+    )
     features: int | None = None
+
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: ``fields`` maps canonical columns only."""
+        for column, _ in self.fields:
+            if column not in ADMIN_COLUMNS or column in ("level", "source", "geometry"):
+                yield f"fields maps {column!r}, which is not a canonical column", ""
 
     def field_map(self) -> dict[str, tuple[str, ...]]:
         """Return the canonical column → candidate source fields mapping."""
@@ -71,6 +89,12 @@ class SourceEntry:
     parents: Parents
     notes: str
     layers: tuple[LayerEntry, ...]
+
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: every required level has a full layer."""
+        for level in REQUIRED_LEVELS:
+            if self.layer(level) is None:
+                yield f"no full {level} layer", ""
 
     def layer(self, level: Level, variant: Variant = "full") -> LayerEntry | None:
         """Return the entry of one level and variant, or ``None`` where the source lacks it."""
@@ -123,8 +147,8 @@ class Catalog:
     """Everything ``boundaries/catalog.toml`` declares."""
 
     path: Path
-    sources: tuple[SourceEntry, ...]
-    project: tuple[ProjectEntry, ...]
+    sources: tuple[SourceEntry, ...] = field(default=(), metadata=tomlread.option(keyed=True))
+    project: tuple[ProjectEntry, ...] = field(default=(), metadata=tomlread.option(keyed=True))
 
     def source(self, key: str) -> SourceEntry:
         """Return the source called ``key``.
@@ -159,69 +183,6 @@ class Catalog:
         )
 
 
-def check_keys(
-    table: dict[str, Any],
-    cls: type,
-    where: str,
-    problems: list[str],
-    *,
-    derived: tuple[str, ...] = (),
-) -> bool:
-    """Check a TOML table against a dataclass: unknown and missing keys are problems.
-
-    Parameters
-    ----------
-    table
-        The parsed TOML table.
-    cls
-        The dataclass the table becomes.
-    where
-        Where the table is, for the messages (e.g. ``"[sources.geoboundaries]"``).
-    problems
-        Collects one message per unknown or missing key.
-    derived
-        Fields filled by the reader, not by the table.
-
-    Returns
-    -------
-    bool
-        True when the table has exactly the keys it may have.
-    """
-    fields = [f for f in dataclasses.fields(cls) if f.name not in derived]
-    allowed = {f.name for f in fields}
-    required = {f.name for f in fields if f.default is dataclasses.MISSING}
-    ok = True
-    for key in sorted(set(table) - allowed):
-        problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
-        ok = False
-    for key in sorted(required - set(table)):
-        problems.append(f"{where}: missing key {key!r}")
-        ok = False
-    return ok
-
-
-def _parse_layer(
-    source: str, index: int, table: dict[str, Any], problems: list[str]
-) -> LayerEntry | None:
-    where = f"[[sources.{source}.layers]] #{index + 1}"
-    if not check_keys(table, LayerEntry, where, problems, derived=("source",)):
-        return None
-    if table["level"] not in LEVELS:
-        problems.append(f"{where}: level {table['level']!r} is not one of {', '.join(LEVELS)}")
-        return None
-    if table["variant"] not in ("full", "simplified"):
-        problems.append(f"{where}: variant {table['variant']!r} is not 'full' or 'simplified'")
-        return None
-    fields = tuple(
-        (column, (names,) if isinstance(names, str) else tuple(names))
-        for column, names in table["fields"].items()
-    )
-    for column, _ in fields:
-        if column not in ADMIN_COLUMNS or column in ("level", "source", "geometry"):
-            problems.append(f"{where}: fields maps {column!r}, which is not a canonical column")
-    return LayerEntry(source=source, **{**table, "fields": fields})
-
-
 @functools.lru_cache(maxsize=4)
 def _parse_catalog(path_str: str, _mtime_ns: int) -> Catalog:
     path = Path(path_str)
@@ -231,40 +192,17 @@ def _parse_catalog(path_str: str, _mtime_ns: int) -> Catalog:
         raise CatalogError(
             f"{path} is not valid TOML: {exc}", hint="fix the file or reinstall"
         ) from exc
-    problems: list[str] = []
-    for key in sorted(set(data) - {"sources", "project"}):
-        problems.append(f"{path.name}: unknown top-level key {key!r} (allowed: sources, project)")
-    sources = []
-    for key, table in data.get("sources", {}).items():
-        where = f"[sources.{key}]"
-        if not check_keys(table, SourceEntry, where, problems, derived=("key",)):
-            continue
-        layers = tuple(
-            entry
-            for i, raw in enumerate(table["layers"])
-            if (entry := _parse_layer(key, i, raw, problems)) is not None
-        )
-        for level in REQUIRED_LEVELS:
-            if not any(e.level == level and e.variant == "full" for e in layers):
-                problems.append(f"{where}: no full {level} layer")
-        sources.append(
-            SourceEntry(
-                key=key, **{**table, "signature": tuple(table["signature"]), "layers": layers}
-            )
-        )
-    project = []
-    for key, table in data.get("project", {}).items():
-        if check_keys(table, ProjectEntry, f"[project.{key}]", problems, derived=("key",)):
-            project.append(ProjectEntry(key=key, **table))
-    if problems:
-        raise CatalogError(
-            f"{path} has {len(problems)} problem(s): " + "; ".join(problems),
-            hint="fix the catalog (unknown keys are errors) or reinstall disputed-maps",
-        )
-    return Catalog(
-        path=path,
-        sources=tuple(sorted(sources, key=lambda s: (s.preference, s.key))),
-        project=tuple(project),
+    problems: list[tomlread.Problem] = []
+    catalog = tomlread.read(Catalog, data, problems=problems, given={"path": path})
+    tomlread.raise_problems(
+        problems,
+        source=str(path),
+        error=CatalogError,
+        hint="fix the catalog (unknown keys are errors) or reinstall disputed-maps",
+    )
+    assert catalog is not None  # no problems, so the catalog was read
+    return dataclasses.replace(
+        catalog, sources=tuple(sorted(catalog.sources, key=lambda s: (s.preference, s.key)))
     )
 
 

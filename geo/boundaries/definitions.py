@@ -7,19 +7,21 @@ definitions built from them and the recipe of the KRG-administered area;
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tomllib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
-from geo import paths
-from geo.boundaries.catalog import check_keys
+from geo import paths, tomlread
 from geo.errors import CatalogError
 from geo.types import Level
 
 Definition = Literal["unami-2009", "article-140-wide"]
 DEFINITIONS: tuple[Definition, ...] = ("unami-2009", "article-140-wide")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,27 @@ class KrgSpec:
     line_name: str
     border_buffer_m: float
     source: str
-    members: tuple[KrgMember, ...]
+    members: tuple[KrgMember, ...] = field(metadata=tomlread.option(key="member"))
 
 
 @dataclass(frozen=True)
 class DisputedData:
     """Everything ``boundaries/disputed.toml`` declares."""
 
-    definitions: tuple[ZoneDefinition, ...]
-    areas: tuple[DisputedArea, ...]
+    definitions: tuple[ZoneDefinition, ...] = field(metadata=tomlread.option(keyed=True))
+    areas: tuple[DisputedArea, ...] = field(metadata=tomlread.option(key="area"))
     krg: KrgSpec
+
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: definitions name listed areas, none is missing."""
+        listed = {a.code for a in self.areas}
+        for d in self.definitions:
+            for code in d.members:
+                if code not in listed:
+                    yield f"[definitions.{d.key}] names {code}, which has no [[area]] entry", ""
+        for key in DEFINITIONS:
+            if not any(d.key == key for d in self.definitions):
+                yield f"definition {key!r} is missing", ""
 
     def definition(self, key: str) -> ZoneDefinition:
         """Return the definition called ``key``."""
@@ -131,29 +144,74 @@ class HamrinData:
     members: tuple[HamrinMember, ...]
 
 
-def _record(cls: type, table: dict[str, Any], where: str, problems: list[str], **extra: Any) -> Any:
-    if not check_keys(table, cls, where, problems, derived=tuple(extra)):
-        return None
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
-    return cls(**values, **extra)
+@dataclass(frozen=True)
+class _Dam:
+    """``[dam]`` of ``hamrin.toml``."""
+
+    name: str
+    name_ar: str
+    variants: tuple[str, ...]
+    lat: float
+    lon: float
+    source: str
+    note: str
 
 
-def _read_toml(name: str) -> tuple[Path, dict[str, Any]]:
+@dataclass(frozen=True)
+class _Ridge:
+    """``[ridge]`` of ``hamrin.toml``."""
+
+    name: str
+    name_ar: str
+    approximate: bool
+    method: str
+    vertices: tuple[RidgeVertex, ...] = field(metadata=tomlread.option(key="vertex"))
+
+    def toml_problems(self, name: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+        """Yield what the types cannot say: a line needs two vertices."""
+        if len(self.vertices) < 2:
+            yield "[ridge] needs at least two [[ridge.vertex]] entries", ""
+
+
+@dataclass(frozen=True)
+class _Area:
+    """``[area]`` of ``hamrin.toml``."""
+
+    name: str
+    expected_km2: float
+    fallback_buffer_km: float
+    description: str
+    members: tuple[HamrinMember, ...] = field(metadata=tomlread.option(key="member"))
+
+
+@dataclass(frozen=True)
+class _HamrinFile:
+    """``boundaries/hamrin.toml`` as written."""
+
+    dam: _Dam
+    ridge: _Ridge
+    area: _Area
+
+
+def _read(cls: type[T], name: str) -> T:
+    """Read the project file ``name`` into ``cls``, raising once with every problem."""
     file = paths.resource(name)
     try:
-        return file, tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(
             f"{file} is not valid TOML: {exc}", hint="fix the file or reinstall"
         ) from exc
-
-
-def _raise(file: Path, problems: list[str]) -> None:
-    if problems:
-        raise CatalogError(
-            f"{file} has {len(problems)} problem(s): " + "; ".join(problems),
-            hint="fix the file (unknown keys are errors) or reinstall disputed-maps",
-        )
+    problems: list[tomlread.Problem] = []
+    record = tomlread.read(cls, data, problems=problems)
+    tomlread.raise_problems(
+        problems,
+        source=str(file),
+        error=CatalogError,
+        hint="fix the file (unknown keys are errors) or reinstall disputed-maps",
+    )
+    assert record is not None  # no problems, so the file was read
+    return record
 
 
 @functools.cache
@@ -165,37 +223,7 @@ def disputed_data() -> DisputedData:
     CatalogError
         If the file has unknown or missing keys, or a definition names an unlisted code.
     """
-    file, data = _read_toml("boundaries/disputed.toml")
-    problems: list[str] = []
-    for key in sorted(set(data) - {"definitions", "area", "krg"}):
-        problems.append(f"unknown top-level key {key!r}")
-    definitions = [
-        _record(ZoneDefinition, table, f"[definitions.{key}]", problems, key=key)
-        for key, table in data.get("definitions", {}).items()
-    ]
-    areas = [
-        _record(DisputedArea, t, f"[[area]] #{i + 1}", problems)
-        for i, t in enumerate(data.get("area", []))
-    ]
-    krg_table = dict(data.get("krg", {}))
-    members = [
-        _record(KrgMember, t, f"[[krg.member]] #{i + 1}", problems)
-        for i, t in enumerate(krg_table.pop("member", []))
-    ]
-    krg = _record(KrgSpec, krg_table, "[krg]", problems, members=tuple(m for m in members if m))
-    listed = {a.code for a in areas if a}
-    for d in definitions:
-        if d:
-            problems += [
-                f"[definitions.{d.key}] names {c}, which has no [[area]] entry"
-                for c in d.members
-                if c not in listed
-            ]
-    for key in DEFINITIONS:
-        if not any(d and d.key == key for d in definitions):
-            problems.append(f"definition {key!r} is missing")
-    _raise(file, problems)
-    return DisputedData(definitions=tuple(definitions), areas=tuple(areas), krg=krg)
+    return _read(DisputedData, "boundaries/disputed.toml")
 
 
 @functools.cache
@@ -207,39 +235,15 @@ def hamrin_data() -> HamrinData:
     CatalogError
         If the file has unknown or missing keys.
     """
-    file, data = _read_toml("boundaries/hamrin.toml")
-    problems: list[str] = []
-    for key in sorted(set(data) - {"dam", "ridge", "area"}):
-        problems.append(f"unknown top-level key {key!r}")
-    dam = data.get("dam", {})
-    for key in sorted({"name", "name_ar", "variants", "lat", "lon", "source", "note"} ^ set(dam)):
-        problems.append(f"[dam]: {'missing' if key not in dam else 'unknown'} key {key!r}")
-    ridge, area = dict(data.get("ridge", {})), dict(data.get("area", {}))
-    vertices = [
-        _record(RidgeVertex, t, f"[[ridge.vertex]] #{i + 1}", problems)
-        for i, t in enumerate(ridge.pop("vertex", []))
-    ]
-    members = [
-        _record(HamrinMember, t, f"[[area.member]] #{i + 1}", problems)
-        for i, t in enumerate(area.pop("member", []))
-    ]
-    for where, table, keys in (
-        ("[ridge]", ridge, {"name", "name_ar", "approximate", "method"}),
-        ("[area]", area, {"name", "expected_km2", "fallback_buffer_km", "description"}),
-    ):
-        for key in sorted(keys ^ set(table)):
-            problems.append(f"{where}: {'missing' if key not in table else 'unknown'} key {key!r}")
-    if len(vertices) < 2:
-        problems.append("[ridge] needs at least two [[ridge.vertex]] entries")
-    _raise(file, problems)
+    raw = _read(_HamrinFile, "boundaries/hamrin.toml")
     return HamrinData(
-        dam=dam,
-        ridge_name=ridge["name"],
-        ridge_method=ridge["method"],
-        vertices=tuple(vertices),
-        area_name=area["name"],
-        area_description=area["description"],
-        expected_km2=float(area["expected_km2"]),
-        fallback_buffer_km=float(area["fallback_buffer_km"]),
-        members=tuple(members),
+        dam=dataclasses.asdict(raw.dam),
+        ridge_name=raw.ridge.name,
+        ridge_method=raw.ridge.method,
+        vertices=raw.ridge.vertices,
+        area_name=raw.area.name,
+        area_description=raw.area.description,
+        expected_km2=raw.area.expected_km2,
+        fallback_buffer_km=raw.area.fallback_buffer_km,
+        members=raw.area.members,
     )

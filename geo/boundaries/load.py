@@ -188,21 +188,21 @@ def list_layers() -> list[LayerStatus]:
                     location=str(file) if file is not None else "not cached",
                 )
             )
-    for entry in cat.project:
+    for project in cat.project:
         try:
-            location = str(paths.resource(entry.file))
+            location = str(paths.resource(project.file))
         except FileNotFoundError:
-            location = f"missing ({entry.file})"
+            location = f"missing ({project.file})"
         rows.append(
             LayerStatus(
-                key=entry.key,
+                key=project.key,
                 source="disputed-maps",
-                level=entry.kind,
+                level=project.kind,
                 variant="project",
                 kind="project",
-                licence=entry.licence,
-                attribution=entry.attribution,
-                version=entry.version,
+                licence=project.licence,
+                attribution=project.attribution,
+                version=project.version,
                 features=None,
                 location=location,
             )

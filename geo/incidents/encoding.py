@@ -104,6 +104,7 @@ def to_utf8(data: Content, path: Path, *, check: bool = True) -> tuple[Content, 
     InputError
         When the content is not text in any encoding the detector recognises.
     """
+    body: Content
     if data[: len(codecs.BOM_UTF8)] == codecs.BOM_UTF8:
         body, encoding = memoryview(data)[len(codecs.BOM_UTF8) :], "utf-8-sig"
     else:
@@ -124,7 +125,7 @@ def to_utf8(data: Content, path: Path, *, check: bool = True) -> tuple[Content, 
             return arabic.encode("utf-8"), "cp1256"
         best = charset_normalizer.from_bytes(bytes(data)).best()
         text = None if best is None else str(best)
-        if text is None or "\x00" in text or "\ufffd" in text:
+        if best is None or text is None or "\x00" in text or "\ufffd" in text:
             raise InputError(
                 f"{path}: line {line}: the file is not UTF-8 and its encoding cannot be "
                 f"detected (byte 0x{body[exc.start]:02x} at offset {exc.start})",

@@ -105,7 +105,7 @@ def parse_roles(values: str | Iterable[str] | None) -> tuple[Role, ...]:
                 hint="e.g. --role attack,against",
             )
         if role not in out:
-            out.append(role)  # type: ignore[arg-type]
+            out.append(role)
     return tuple(out)
 
 

@@ -25,12 +25,12 @@ popups and tooltips with DOM text nodes, never ``innerHTML`` with data.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
@@ -109,7 +109,8 @@ def add_static(m: folium.Map, filename: str) -> None:
     tag = "script" if filename.endswith(".js") else "style"
     if f"</{tag}" in body.lower():
         raise ValueError(f"static/{filename} must not contain '</{tag}'")
-    m.get_root().html.add_child(RawHtml(f"<{tag}>\n{body}</{tag}>"), name=f"geo_{filename}")
+    root = cast(Figure, m.get_root())
+    root.html.add_child(RawHtml(f"<{tag}>\n{body}</{tag}>"), name=f"geo_{filename}")
 
 
 class EventData(MacroElement):
@@ -130,10 +131,11 @@ class EventData(MacroElement):
         self.blob = safe.script_json(blob)
         self.options = safe.script_json(options)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: returns nothing
         """Add the script as raw text: branca would compile the megabytes of data as a template."""
         script = self._template.module.__dict__["script"]
-        self.get_root().script.add_child(RawHtml(script(self, kwargs)), name=self.get_name())
+        root = cast(Figure, self.get_root())
+        root.script.add_child(RawHtml(script(self, kwargs)), name=self.get_name())
 
 
 class EventLayer(JSCSSMixin, folium.map.Layer):
@@ -220,14 +222,14 @@ def add_event_layers(
     blob: dict[str, Any] = {"points": None, "grid": None, "classes": []}
     if mode != "aggregate" and (want_points or want_heat):
         codes, legend = classify(frame, spec)
-        blob["points"] = encode_events(frame, mode=mode, classes=codes, unit=unit)  # type: ignore[arg-type]
+        blob["points"] = encode_events(frame, mode=mode, classes=codes, unit=unit)
         blob["classes"] = [{"label": i.label, "color": i.color} for i in legend.items]
         if want_points:
             hollow = hollow_item(frame)
             items = legend.items + ((hollow,) if hollow else ())
             too_many = spec.events.mode == "cluster" and len(frame) > CLUSTER_MAX
             note = _join(
-                MODE_NOTES[mode],  # type: ignore[index]
+                MODE_NOTES[mode],
                 CLUSTER_NOTE if too_many else "",
                 provisional,
                 missing_note,

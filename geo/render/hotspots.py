@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Figure
 
 from geo.hotspots import CONFIDENCE, ISLAND, NO_PATTERN, HotspotResult
 from geo.render.html import RawHtml
@@ -235,7 +238,7 @@ def add_hotspot_layers(
     """
     table = result.table.set_index("area_code", drop=False)
     folium.map.CustomPane(PANE, z_index=PANE_Z, pointer_events=True).add_to(m)
-    m.get_root().html.add_child(RawHtml(PASS_THROUGH_CSS), name="geo_hotspots_css")
+    cast(Figure, m.get_root()).html.add_child(RawHtml(PASS_THROUGH_CSS), name="geo_hotspots_css")
     shown = display_areas(result.units)
     rows = table.loc[shown["code"].astype(str)]
     level = str(rows["level"].iloc[0]) if len(rows) else ""

@@ -37,7 +37,7 @@ class _Loader(jinja2.PackageLoader):
 
     def get_source(
         self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    ) -> tuple[str, str, Callable[[], bool] | None]:
         source, filename, uptodate = super().get_source(environment, template)
         return (source if template in PAGES else _JOIN.sub("", source)), filename, uptodate
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal, cast
 
 import folium
 import geopandas as gpd
+from branca.element import Figure
 from folium.elements import JSCSSMixin
 from folium.map import FitBounds, Layer
 from folium.plugins import Fullscreen, MeasureControl, MiniMap
@@ -30,7 +31,7 @@ PANES: dict[str, int] = {
 
 Group = Literal["Boundaries", "Disputed areas & KRG", "Hamrin", "Places", "Events"]
 
-BASEMAPS: dict[str, dict[str, object]] = {
+BASEMAPS: dict[str, dict[str, Any]] = {
     "osm": {
         "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "name": "OpenStreetMap",
@@ -71,7 +72,7 @@ def new_map(*, bounds: tuple[float, float, float, float]) -> folium.Map:
     fit = FitBounds([[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]])
     fit.options["animate"] = False
     fit.add_to(m)
-    root = m.get_root()
+    root = cast(Figure, m.get_root())
     root.html.add_child(RawHtml(f"<style>{static('geo.css')}</style>"), name="geo_css")
     root.html.add_child(RawHtml(f"<script>{static('geo.js')}</script>"), name="geo_js")
     for name, z in PANES.items():
@@ -179,7 +180,7 @@ def control_groups(m: folium.Map, groups: dict[str, str]) -> list[tuple[str, int
 
 def finish(m: folium.Map, *, groups: dict[str, str], body: list[str]) -> None:
     """Add the layer control, the plain-HTML blocks and the final ready script."""
-    root = m.get_root()
+    root = cast(Figure, m.get_root())
     for i, block in enumerate(b for b in body if b):
         root.html.add_child(RawHtml(block), name=f"geo_block_{i}")
     folium.LayerControl(position="topright", collapsed=False).add_to(m)

@@ -404,7 +404,9 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
     """Add the Hamrin focus area, the ridge (approximate), the dam and the rings."""
     items: list[LegendItem] = []
 
-    def add(gdf: gpd.GeoDataFrame, name: str, pane: str, style: dict, props: dict) -> None:
+    def add(
+        gdf: gpd.GeoDataFrame, name: str, pane: str, style: dict[str, Any], props: dict[str, Any]
+    ) -> None:
         fields = list(props)
         layer = folium.GeoJson(
             _features(gdf, props),
@@ -536,14 +538,16 @@ def add_area_layers(
     wanted = [lvl for layer, lvl in LEVEL_LAYER.items() if spec.has(layer)]
     shown: dict[str, gpd.GeoDataFrame] = {}
     for level in dict.fromkeys([*choro_levels, *wanted]):
-        gdf = layers.boundaries.level(level)  # type: ignore[arg-type]
+        gdf = layers.boundaries.level(level)
         if gdf is not None and not gdf.empty:
             shown[level] = display_areas(gdf)
     if choro is not None:
         for i, level in enumerate(choro_levels):
             if level not in shown:
                 continue
-            full = layers.boundaries.level(level).sort_values("code", kind="stable")  # type: ignore[arg-type,union-attr]
+            layer = layers.boundaries.level(level)
+            assert layer is not None  # shown holds only levels the boundaries have
+            full = layer.sort_values("code", kind="stable")
             values = area_values(
                 full.reset_index(drop=True),
                 events,
