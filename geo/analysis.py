@@ -13,8 +13,8 @@ from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import ValidationError
 from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
-from geo.types import ProjectLayers
+from geo.layers import project_layers, user_krg_line
+from geo.types import ProjectLayers, Provenance
 
 if TYPE_CHECKING:  # aggregate is imported only by the stats command
     from geo.aggregate import By
@@ -30,6 +30,7 @@ def _joined(
     date_from: dt.date | None,
     date_to: dt.date | None,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
     read_options: Mapping[str, Any] | None = None,
 ) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any]]:
     loaded = load_incidents(
@@ -43,12 +44,16 @@ def _joined(
     )
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
+    line_sources: tuple[Provenance, ...] = ()
+    if krg_line is not None:
+        layers, line_prov = user_krg_line(layers, krg_line)
+        line_sources = (line_prov,)
     joined: JoinResult = join_events(loaded.events, layers)
     prov = provenance.build(
         inputs=loaded.datasets,
         filters=loaded.filters,
         boundaries=resolved.boundaries.source,
-        extra_sources=project_provenance(),
+        extra_sources=(*project_provenance(), *line_sources),
     )
     return loaded, resolved, layers, joined, prov
 
@@ -63,6 +68,7 @@ def join_file(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
     read_options: Mapping[str, Any] | None = None,
 ) -> str:
     """Join incident files to every area and zone and write the table; return a summary.
@@ -79,6 +85,7 @@ def join_file(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        krg_line=krg_line,
         read_options=read_options,
     )
     path = export.write_events(joined.events, out, provenance=prov)
@@ -105,6 +112,7 @@ def stats_file(
     seam: bool = False,
     hotspot: bool = False,
     roles: Sequence[str] = (),
+    krg_line: Path | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     read_options: Mapping[str, Any] | None = None,
@@ -134,6 +142,7 @@ def stats_file(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        krg_line=krg_line,
         read_options=read_options,
     )
     notes: tuple[str, ...] = ()

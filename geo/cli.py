@@ -218,6 +218,14 @@ def build(
             "--maps-dir", help="Folder of your own map specs (*.toml) instead of the shipped ones."
         ),
     ] = None,
+    krg_line: Annotated[
+        Path | None,
+        typer.Option(
+            "--krg-line",
+            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
+            "2019 administrative boundary of the Kurdistan Region (a proxy).",
+        ),
+    ] = None,
 ) -> None:
     """Build every map (or the named ones) and the index page."""
     from geo import pipeline
@@ -245,6 +253,7 @@ def build(
             allow_empty=allow_empty,
             maps_dir=maps_dir,
             roles=parse_roles(role),
+            krg_line=krg_line,
             progress=progress,
         )
     finally:
@@ -284,6 +293,14 @@ def join(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     role: RoleOpt = None,
+    krg_line: Annotated[
+        Path | None,
+        typer.Option(
+            "--krg-line",
+            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
+            "2019 administrative boundary of the Kurdistan Region (a proxy).",
+        ),
+    ] = None,
 ) -> None:
     """Place every event in its areas and zones, with distances; write a table."""
     from geo import analysis
@@ -299,6 +316,7 @@ def join(
         date_from=lo,
         date_to=hi,
         roles=parse_roles(role),
+        krg_line=krg_line,
         read_options=read_options(
             lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
         ),
@@ -360,6 +378,14 @@ def stats(
             "--seam", help="Write seam statistics (bands × sides of the KRG line) instead."
         ),
     ] = False,
+    krg_line: Annotated[
+        Path | None,
+        typer.Option(
+            "--krg-line",
+            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
+            "2019 administrative boundary of the Kurdistan Region (a proxy).",
+        ),
+    ] = None,
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
     from geo import analysis
@@ -385,6 +411,7 @@ def stats(
             seam=seam,
             hotspot=hotspot,
             roles=parse_roles(role),
+            krg_line=krg_line,
             date_from=lo,
             date_to=hi,
             read_options=read_options(

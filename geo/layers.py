@@ -10,6 +10,7 @@ lengths are computed in EPSG:32638; every layer is returned in EPSG:4326.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import unicodedata
 import weakref
@@ -26,9 +27,10 @@ from geo.boundaries.definitions import (
     disputed_data,
     hamrin_data,
 )
+from geo.boundaries.read import read_layer_file
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError, CatalogError
-from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers
+from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
 
 #: Line and point layers: the schema of geo/types.py plus ``length_km`` for lines.
 LINE_COLUMNS: tuple[str, ...] = ("key", "name", "kind", "length_km", "source", "notes", "geometry")
@@ -288,11 +290,29 @@ def krg_area(b: Boundaries) -> gpd.GeoDataFrame:
     )
 
 
+#: The caveat every map with the KRG line carries (the administrative proxy).
+KRG_LINE_CAVEAT = (
+    "The KRG line is the 2019 administrative boundary of the Kurdistan Region (Duhok, Erbil "
+    "and Al-Sulaymaniyah, without Makhmour, with Aqra), a proxy: it is neither the line of "
+    "19 March 2003 (Transitional Administrative Law, Art. 53/58) nor the contact line after "
+    "October 2017, and places the KRG has held, such as Kifri town and northern Shekhan, lie "
+    "on its federal side. A better line can be given with --krg-line FILE."
+)
+
+
+def _outline_line(area: shapely.Geometry, b: Boundaries, buffer_m: float) -> shapely.Geometry:
+    """Return ``area``'s outline without the international border, in EPSG:32638."""
+    metric = gpd.GeoSeries([area, b.country.union_all()], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS)
+    line = metric.iat[0].boundary.difference(metric.iat[1].boundary.buffer(buffer_m))
+    return shapely.line_merge(line) if isinstance(line, shapely.MultiLineString) else line
+
+
 def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     """Derive the KRG area's internal boundary with federal Iraq (the international border removed).
 
     The KRG area's outline minus a buffer of ``border_buffer_m`` (disputed.toml) around the
-    country's outline, both in EPSG:32638: the closest open proxy for the Green Line.
+    country's outline, both in EPSG:32638: the 2019 administrative boundary of the Kurdistan
+    Region, a proxy for the KRG line (see :data:`KRG_LINE_CAVEAT`).
 
     Parameters
     ----------
@@ -308,19 +328,17 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     notes: list[str] = []
     area, _ = _krg_parts(b, notes, [])
     spec = disputed_data().krg
-    metric = gpd.GeoSeries([area, b.country.union_all()], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS)
-    line = metric.iat[0].boundary.difference(metric.iat[1].boundary.buffer(spec.border_buffer_m))
-    line = shapely.line_merge(line) if isinstance(line, shapely.MultiLineString) else line
+    line = _outline_line(area, b, spec.border_buffer_m)
     geom = gpd.GeoSeries([line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
     notes.append(
         f"the KRG area's outline without the international border (everything within "
-        f"{spec.border_buffer_m:g} m of the country outline removed); a proxy, not the "
-        "Green Line or the post-2017 line of control, which no open source draws"
+        f"{spec.border_buffer_m:g} m of the country outline removed)"
     )
+    notes.append(KRG_LINE_CAVEAT)
     row = {
         "key": "krg-line",
         "name": spec.line_name,
-        "kind": "line-of-control-proxy",
+        "kind": "administrative-boundary-proxy",
         "length_km": round(line.length / 1e3, 3),
         "source": f"disputed-maps boundaries/disputed.toml — derived from {b.source.key}",
         "notes": " | ".join(notes),
@@ -329,6 +347,113 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
     )
+
+
+def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayers, Provenance]:
+    """Replace the KRG line (and, from a polygon, the KRG area) with a user's file.
+
+    The file is read and validated like any boundary layer
+    (:func:`geo.boundaries.read.read_layer_file`: CRS enforced, metres without a CRS
+    refused, invalid geometry repaired and reported). Lines (LineString or
+    MultiLineString features) become the KRG line; the KRG area, which says on which
+    side of the line an event lies, stays the 2019 administrative one. Polygons become
+    the KRG area, and their outline without the international border the line.
+
+    Parameters
+    ----------
+    layers
+        The project layers to change.
+    path
+        A GeoJSON or GeoPackage file with line or polygon features.
+
+    Returns
+    -------
+    tuple
+        The changed layers (their notes say what replaced what) and the file's provenance.
+
+    Raises
+    ------
+    BoundaryError
+        When the file cannot be read, has no features, has points or mixed lines and
+        polygons, or lies outside Iraq.
+    """
+    file = Path(path)
+    gdf, read_notes = read_layer_file(file)
+    kinds = set(gdf.geometry.geom_type)
+    lines, polygons = {"LineString", "MultiLineString"}, {"Polygon", "MultiPolygon"}
+    if not (kinds <= lines or kinds <= polygons):
+        raise BoundaryError(
+            f"{file}: --krg-line needs line or polygon features, got {', '.join(sorted(kinds))}",
+            hint="give the line as LineString features, or the KRG area as Polygon features",
+        )
+    merged = shapely.union_all(gdf.geometry.to_numpy())
+    country = layers.boundaries.country.union_all()
+    if not merged.intersects(country.buffer(0.5)):
+        raise BoundaryError(
+            f"{file}: the line lies outside Iraq (bounds {merged.bounds})",
+            hint="check the file's CRS and coordinates (longitude, latitude)",
+        )
+    sha = hashlib.sha256(file.read_bytes()).hexdigest()
+    name = f"KRG line from {file.name} (user-supplied)"
+    notes = [
+        f"the KRG line is {file.name} (sha256 {sha[:12]}), given with --krg-line; it replaces "
+        "the 2019 administrative boundary of the Kurdistan Region in this map and in the "
+        "seam figures",
+        *read_notes,
+    ]
+    area_frame = layers.krg_area
+    if kinds <= polygons:
+        buffer_m = disputed_data().krg.border_buffer_m
+        metric_line = _outline_line(merged, layers.boundaries, buffer_m)
+        line = gpd.GeoSeries([metric_line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
+        area_frame = _zone(
+            "krg-area",
+            f"KRG area from {file.name} (user-supplied)",
+            "krg-area",
+            [],
+            merged,
+            f"{file.name} (--krg-line)",
+            "as stated by the file's publisher",
+            [f"the KRG area is the polygon(s) in {file.name}, given with --krg-line"],
+        )
+        notes.append("the KRG area (which side of the line an event is on) is the file's polygon")
+    else:
+        line = shapely.line_merge(merged) if isinstance(merged, shapely.MultiLineString) else merged
+        metric_line = gpd.GeoSeries([line], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).iat[0]
+        notes.append(
+            "the side of the line (in_krg_area) still comes from the 2019 administrative "
+            "KRG area; give a polygon to set both"
+        )
+    row = {
+        "key": "krg-line",
+        "name": name,
+        "kind": "user-supplied",
+        "length_km": round(metric_line.length / 1e3, 3),
+        "source": f"{file.name} (--krg-line, sha256 {sha[:12]})",
+        "notes": " | ".join(notes),
+        "geometry": line,
+    }
+    frame = gpd.GeoDataFrame(
+        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
+    )
+    kept = tuple(n for n in layers.notes if not n.startswith(("krg-line:", "krg-area:")))
+    changed = dataclasses.replace(
+        layers,
+        krg_line=frame,
+        krg_area=area_frame,
+        notes=(*kept, *(f"krg-line: {n}" for n in notes)),
+    )
+    provenance = Provenance(
+        key="krg-line:user",
+        title=name,
+        licence="as stated by the file's publisher (not recorded in the file)",
+        attribution="the file's publisher",
+        version=sha[:12],
+        kind="project",
+        files=((file.name, sha),),
+        notes="; ".join(notes),
+    )
+    return changed, provenance
 
 
 # --------------------------------------------------------------------------- Hamrin

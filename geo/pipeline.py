@@ -29,7 +29,7 @@ from geo.incidents import Format, LoadResult, load_incidents, load_sample
 from geo.incidents import store as incident_store
 from geo.incidents.filters import filter_mask
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
+from geo.layers import project_layers, user_krg_line
 from geo.paths import offline
 from geo.render.safe import script_json
 from geo.spec import Filters, HotspotLevel, MapSpec, load_specs
@@ -178,12 +178,15 @@ def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(script_json([str(p) for p in parts]).encode()).hexdigest()
 
 
-def _sources(resolved: Resolved, loaded: LoadResult) -> tuple[Provenance, ...]:
+def _sources(
+    resolved: Resolved, loaded: LoadResult, extra: Sequence[Provenance] = ()
+) -> tuple[Provenance, ...]:
     """Return every source a page credits: boundaries, incident datasets, project layers."""
     return (
         resolved.boundaries.source,
         *(d.provenance() for d in loaded.datasets),
         *project_provenance(),
+        *extra,
     )
 
 
@@ -464,6 +467,7 @@ def build(
     aggregates_only: bool = False,
     maps_dir: Path | str | None = None,
     roles: Sequence[str] = (),
+    krg_line: Path | str | None = None,
     is_only: bool | None = None,
     include_rows: bool = False,
     allow_empty: bool = False,
@@ -499,6 +503,9 @@ def build(
     roles
         Keep only events with these roles (``is_attack``, ``against_is``,
         ``clash``, ``none``), on top of each spec's filters.
+    krg_line
+        A GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the
+        2019 administrative boundary (:func:`geo.layers.user_krg_line`).
     is_only
         ``False`` maps every event, ``True`` IS-involved events only, for every
         map; ``None`` (default) follows each spec (the shipped ones: IS only).
@@ -524,6 +531,10 @@ def build(
     say("boundaries")
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
+    line_sources: tuple[Provenance, ...] = ()
+    if krg_line is not None:
+        layers, line_prov = user_krg_line(layers, krg_line)
+        line_sources = (line_prov,)
     say("incidents")
     loaded, default = _load(incidents, incident_format, dict(read_options or {}))
     if len(loaded.events) == 0 and not allow_empty:
@@ -547,7 +558,7 @@ def build(
         loaded=loaded,
         events=joined.events,
         store=asset_state.store,
-        sources=_sources(resolved, loaded),
+        sources=_sources(resolved, loaded, line_sources),
         inputs_key=_inputs_key(
             resolved,
             loaded,
@@ -557,6 +568,7 @@ def build(
             aggregates_only,
             is_only,
             *roles,
+            *(p.version for p in line_sources),
         ),
         incident_note=_incident_note(loaded, default),
         built=provenance.run_date(),

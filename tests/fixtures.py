@@ -128,7 +128,11 @@ def synthetic_layers(*, kind: str = "authoritative", hostile: str | None = None)
         disputed_unami=_zone("unami-2009", h or "Disputed (UNAMI)", box(44, 34, 46, 35.5)),
         disputed_wide=_zone("article-140-wide", "Disputed (wide)", box(43.5, 33.5, 46.5, 36)),
         krg_area=_zone("krg-area", "KRG area", box(43, 36, 47, 37)),
-        krg_line=_feature("krg-line", "KRG line", LineString([(43, 36), (47, 36)])),
+        krg_line=_feature(
+            "krg-line",
+            "Kurdistan Region boundary, 2019 administrative (proxy)",
+            LineString([(43, 36), (47, 36)]),
+        ),
         hamrin_area=_zone("hamrin-area", "Hamrin", box(45.5, 34, 46.5, 34.8)),
         hamrin_ridge=_feature(
             "hamrin-ridge", "Hamrin ridge", LineString([(45.6, 34.2), (46.4, 34.6)])

@@ -133,7 +133,7 @@ def test_hostile_text_fires_no_dialog(open_page, tmp_path, offline_assets, draw,
                 f"""(i) => new Promise((done) => {{
                     const c = {CONTROLLER};
                     if (c.map.hasLayer(c.markers[i])) return done();
-                    c.layers.events.zoomToShowLayer(c.markers[i], done);
+                    c.layerOf(i).zoomToShowLayer(c.markers[i], done);
                     setTimeout(done, 3000);  // the callback does not come when nothing moves
                 }})""",
                 i,
@@ -194,7 +194,7 @@ def test_cluster_and_grid_follow_the_slider(open_page, tmp_path, offline_assets,
     if mode == "full":
         assert page.locator(".marker-cluster").count() > 0
     else:
-        assert page.evaluate(f"{CONTROLLER}.layers.events === undefined")
+        assert page.evaluate(f"{CONTROLLER}.eventLayers().length === 0")
         assert page.evaluate(f"{CONTROLLER}.cells.length") > 0
     page.fill(".geo-timeslider-range", "0")
     first = visible_count(page)
@@ -210,6 +210,7 @@ def test_area_centroids_are_drawn_hollow(open_page, tmp_path, offline_assets):
     events["latitude"] = [34.0, 34.0]
     events["longitude"] = [44.0, 46.0]
     events["geo_precision"] = ["area", "exact"]
+    events["role"] = ["is_attack", "is_attack"]  # one layer, one canvas
     path = write_page(tmp_path, events, offline_assets)
     page, errors, _ = open_page(path)
     assert ready(page) and errors == []
@@ -229,3 +230,58 @@ def test_area_centroids_are_drawn_hollow(open_page, tmp_path, offline_assets):
     )
     assert alpha["area"][0] == 0 and alpha["area"][1] > 0  # hollow: empty centre, drawn rim
     assert alpha["exact"][0] > 0
+
+
+def test_roles_are_separate_layers_with_shapes_and_say_who_did_what(
+    open_page, tmp_path, offline_assets
+):
+    events = synthetic_events(9)  # roles cycle: is_attack, against_is, clash
+    events["actor1"] = ["Islamic State (Iraq)", "Global Coalition Against Daesh", "PMF"] * 3
+    events["actor2"] = ["Civilians (Iraq)", "Islamic State (Iraq)", "Islamic State (Iraq)"] * 3
+    events["latitude"] = [34.0 + 0.2 * i for i in range(9)]
+    events["longitude"] = [44.0 + 0.2 * i for i in range(9)]
+    events["geo_precision"] = "exact"
+    path = write_page(tmp_path, events, offline_assets, time="month")
+    page, errors, dialogs = open_page(path)
+    assert ready(page) and errors == [] and dialogs == []
+    labels = page.eval_on_selector_all(
+        ".leaflet-control-layers label", "els => els.map(e => e.textContent.trim())"
+    )
+    for name in ("IS attacks", "Operations against IS", "Clashes involving IS"):
+        assert name in labels, labels
+    roles = page.eval_on_selector_all(
+        ".geo-events-canvas", "els => els.map(e => e.getAttribute('data-role'))"
+    )
+    assert sorted(roles) == ["against_is", "clash", "is_attack"]
+    shapes = page.evaluate(f"{CONTROLLER}.roles.map(r => r.key + ':' + r.shape)")
+    assert {"is_attack:triangle", "against_is:square", "clash:diamond"} <= set(shapes)
+    said = {}
+    for i in range(3):
+        page.evaluate(
+            f"(i) => {CONTROLLER}.map.setView([{CONTROLLER}.lat[i], {CONTROLLER}.lng[i]], 12, "
+            "{animate: false})",
+            i,
+        )
+        x, y = screen_point(page, i)
+        page.mouse.click(x, y)
+        role = page.locator(".geo-event-popup .geo-popup-role").last
+        role.wait_for(timeout=5_000)
+        said[i] = role.inner_text()
+    assert said == {
+        0: "IS attack on Civilians (Iraq)",
+        1: "Operation by Global Coalition Against Daesh against IS",
+        2: "Clash between IS and PMF",
+    }
+    # switching a role's layer off leaves the others drawn
+    page.locator(".leaflet-control-layers label", has_text="IS attacks").locator("input").click()
+    roles = page.eval_on_selector_all(
+        ".geo-events-canvas", "els => els.map(e => e.getAttribute('data-role'))"
+    )
+    assert sorted(roles) == ["against_is", "clash"]
+    # the time slider reads per role
+    page.fill(".geo-timeslider-range", "0")
+    counts = page.get_attribute(".geo-timeslider", "data-role-counts")
+    assert counts and '"is_attack"' in counts
+    line = page.inner_text(".geo-timeslider-roles")
+    assert "IS attacks 1" in line and "Operations against IS 1" in line
+    assert errors == []

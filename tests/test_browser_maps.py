@@ -97,7 +97,7 @@ def test_full_map_works_offline(open_page, offline_assets, tmp_path):
         "Events per district",
         "Disputed (UNAMI)",
         "Disputed (wide)",
-        "KRG line",
+        "Kurdistan Region boundary, 2019 administrative (proxy)",
         "Hamrin ridge (approximate)",
         "Distance rings around the ridge",
         "Hamrin dam",

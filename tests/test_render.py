@@ -258,7 +258,7 @@ def test_every_layer_kind_appears_with_its_group():
         "Events per district",
         "Events per governorate",
         "Disputed (UNAMI)",
-        "KRG line",
+        "Kurdistan Region boundary, 2019 administrative (proxy)",
         "Hamrin ridge (approximate)",
         "Distance rings around the ridge",
         "Hamrin dam",

@@ -360,3 +360,71 @@ def test_empty_events_render():
 def test_unknown_mode_is_an_error():
     with pytest.raises(ValueError, match="mode must be one of"):
         render(synthetic_events(2), make_spec(), mode="fancy")
+
+
+def test_role_layers_legend_headlines_and_timeline_series():
+    from geo.render.roles import ROLE_KEYS, headlines, role_legend
+
+    events = pd.DataFrame(
+        {
+            "role": ["is_attack", "against_is", "clash", "none", "against_is"],
+            "actor1": ["Islamic State (Iraq)", "Military Forces of Iraq (2022-) Peshmerga",
+                       "Islamic State (Iraq)", "Protesters (Iraq)",
+                       "Global Coalition Against Daesh"],
+            "actor2": ["Civilians (Iraq)", "Islamic State (Iraq)", "PMF", "", "ISIL"],
+            "event_type": ["Violence against civilians", "Battles", "Battles", "Protests",
+                           "Explosions/Remote violence"],
+        }
+    )  # fmt: skip
+    assert headlines(events).tolist() == [
+        "IS attack on Civilians (Iraq)",
+        "Operation by Military Forces of Iraq (2022-) Peshmerga against IS",
+        "Clash between IS and PMF",
+        "Protests",
+        "Operation by Global Coalition Against Daesh against IS",
+    ]
+    legend = role_legend(np.array([1, 2, 1, 1, 0]))
+    assert [(i.label, i.shape, i.count) for i in legend.items] == [
+        ("IS attacks", "triangle", 1),
+        ("Operations against IS", "square", 2),
+        ("Clashes involving IS", "diamond", 1),
+        ("Other events (IS not involved)", "circle", 1),
+    ]
+    assert len({i.shape for i in legend.items[:3]}) == 3  # shape, not colour alone
+    assert ROLE_KEYS[-1] == "unknown"
+
+
+def test_each_role_is_its_own_layer_and_the_periods_count_per_role():
+    events = synthetic_events(9)  # roles cycle: is_attack, against_is, clash
+    html, legends = render(events, make_spec(time="month"))
+    for name in ("IS attacks", "Operations against IS", "Clashes involving IS"):
+        assert f'"{name}"' in html, name
+    assert '"events:is_attack"' in html and '"events:against_is"' in html
+    assert "Events by role" in [lg.title for lg in legends]
+    blob = blob_of(html)
+    periods = blob["points"]["periods"]
+    assert [sum(row) for row in periods["roleCounts"]] == periods["counts"]
+    assert sum(row[0] for row in periods["roleCounts"]) == 3  # is_attack
+
+
+def test_seam_box_reads_per_role():
+    from geo.aggregate import seam_stats
+
+    frame = pd.DataFrame(
+        {
+            "dist_krg_line_km": [5.0, 20.0, 3.0, 8.0],
+            "in_krg_area": [False, False, True, False],
+            "coarse_adm3": [False] * 4,
+            "fatalities": [1, 0, 2, 0],
+            "role": ["is_attack", "against_is", "clash", "against_is"],
+        }
+    )
+    seam = seam_stats(frame)
+    both10 = seam[(seam["side"] == "both") & (seam["band_km"] == 10)].iloc[0]
+    assert (both10["events_is_attack"], both10["events_against_is"], both10["events_clash"]) == (
+        1,
+        1,
+        1,
+    )
+    html = chart_html(frame, bands_km=(10, 25, 50), seam=seam)
+    assert "geo-seam-roles" in html and "Operations against IS" in html

@@ -25,10 +25,11 @@ popups and tooltips with DOM text nodes, never ``innerHTML`` with data.
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
@@ -40,13 +41,8 @@ from geo.render import safe
 from geo.render.classes import GRID_COLORS, classify, grid_legend, hollow_item, provisional_note
 from geo.render.html import RawHtml, static
 from geo.render.legend import Legend
-from geo.render.packing import (
-    Mode,
-    encode_events,
-    encode_grid,
-    sort_events,
-    status_column,
-)
+from geo.render.packing import Mode, encode_events, encode_grid, sort_events, status_column
+from geo.render.roles import ROLE_KEYS, ROLE_LAYERS, headlines, role_blob, role_codes, role_legend
 from geo.render.seam import SeamChart
 from geo.render.timeslider import TimeSlider
 from geo.spec import MapSpec
@@ -152,7 +148,7 @@ class EventLayer(JSCSSMixin, folium.map.Layer):
     def __init__(
         self,
         data: EventData,
-        key: Literal["events", "heat", "grid"],
+        key: str,
         *,
         name: str,
         show: bool = True,
@@ -219,10 +215,19 @@ def add_event_layers(
 
     for filename in ("events.js", "events.css"):
         add_static(m, filename)
-    blob: dict[str, Any] = {"points": None, "grid": None, "classes": []}
+    blob: dict[str, Any] = {"points": None, "grid": None, "classes": [], "roles": role_blob()}
+    present: list[str] = []
     if mode != "aggregate" and (want_points or want_heat):
         codes, legend = classify(frame, spec)
-        blob["points"] = encode_events(frame, mode=mode, classes=codes, unit=unit)
+        roles = role_codes(frame)
+        blob["points"] = encode_events(
+            frame.assign(headline=headlines(frame).to_numpy()) if len(frame) else frame,
+            mode=cast(Mode, mode),
+            classes=codes,
+            unit=unit,
+            roles=roles,
+            n_roles=len(ROLE_KEYS),
+        )
         blob["classes"] = [{"label": i.label, "color": i.color} for i in legend.items]
         if want_points:
             hollow = hollow_item(frame)
@@ -235,6 +240,9 @@ def add_event_layers(
                 missing_note,
             )
             legends.append(Legend(legend.title, items, note=note))
+            per_role = np.bincount(roles, minlength=len(ROLE_KEYS))
+            present = [k for k, c in zip(ROLE_KEYS, per_role, strict=True) if c]
+            legends.append(role_legend(per_role))
     if want_grid or (mode == "aggregate" and want_heat):
         blob["grid"] = encode_grid(frame, unit=unit)
         if want_grid:
@@ -256,6 +264,7 @@ def add_event_layers(
         "grid": bool(want_grid),
         "gridColors": list(GRID_COLORS),
         "notesOmitted": mode == "compact",
+        "roles": present,
     }
     data = EventData(blob, options)
     data.add_to(m)
@@ -296,7 +305,8 @@ def _add_layers(m: folium.Map, data: EventData, options: dict[str, Any]) -> None
             if options["draw"] == "cluster"
             else (None, None)
         )
-        EventLayer(data, "events", name="Events", js=js, css=css).add_to(m)
+        for key in options["roles"]:  # one layer per role: IS attacks, operations against IS …
+            EventLayer(data, f"events:{key}", name=ROLE_LAYERS[key], js=js, css=css).add_to(m)
 
 
 def _join(*parts: str) -> str:

@@ -9,7 +9,9 @@ from typing import Literal
 
 from geo.render.jinja import render
 
-Swatch = Literal["circle", "hollow", "ring", "square", "line", "dashed", "hatch"]
+Swatch = Literal[
+    "circle", "hollow", "ring", "square", "triangle", "diamond", "line", "dashed", "hatch"
+]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "src": ("dataset", "source", "status"),
     "fat": ("fatalities", "fatalities_low", "fatalities_high"),
     "url": ("source_url",),
+    "head": ("headline",),
 }
 
 
@@ -107,7 +108,13 @@ def sort_events(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def encode_events(
-    events: pd.DataFrame, *, mode: Mode, classes: np.ndarray, unit: Unit = "none"
+    events: pd.DataFrame,
+    *,
+    mode: Mode,
+    classes: np.ndarray,
+    unit: Unit = "none",
+    roles: np.ndarray | None = None,
+    n_roles: int = 0,
 ) -> dict[str, Any]:
     """Encode events as the compact columnar blob that ``events.js`` draws.
 
@@ -121,6 +128,9 @@ def encode_events(
         Each event's colour class (see :func:`geo.render.classes.classify`).
     unit
         Time-slider periods to describe (``"week"``, ``"month"``) or ``"none"``.
+    roles, n_roles
+        Each event's role index (see :mod:`geo.render.roles`) and how many roles
+        there are; the periods then also count each role (``roleCounts``).
 
     Returns
     -------
@@ -144,7 +154,9 @@ def encode_events(
     rows = pd.to_numeric(
         pd.Series(events.get("source_row", 0), index=events.index), errors="coerce"
     )
+    role = np.zeros(n, dtype=np.int64) if roles is None else np.asarray(roles, dtype=np.int64)
     cols: dict[str, dict[str, str]] = {
+        "role": pack(role),
         "x": pack(lon, signed=True),
         "y": pack(lat, signed=True),
         "day": pack(days - day0),
@@ -167,7 +179,7 @@ def encode_events(
             "id": strings(events.get("event_id"), n).tolist(),
             "notes": strings(events.get("notes"), n).tolist(),
         }
-    return {
+    out = {
         "n": n,
         "scale": COORD_SCALE,
         "day0": day0,
@@ -176,6 +188,12 @@ def encode_events(
         "text": text,
         "periods": _periods(grid.period_counts(days, unit)) if unit != "none" and n else None,
     }
+    if out["periods"] is not None and roles is not None:  # one series per role
+        _, _, index = grid.period_starts(days, unit)
+        per = np.zeros((len(out["periods"]["starts"]), max(n_roles, 1)), dtype=np.int64)
+        np.add.at(per, (index, role), 1)
+        out["periods"]["roleCounts"] = per.tolist()
+    return out
 
 
 def _periods(counts: grid.PeriodCounts) -> dict[str, Any]:

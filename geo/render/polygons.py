@@ -354,8 +354,18 @@ def _line_props(gdf: gpd.GeoDataFrame, fallback: str) -> dict[str, list[str]]:
     return {"name": names, "source": _col(gdf, "source"), "notes": _col(gdf, "notes")}
 
 
+#: The caveat under the KRG legend (the panel carries the full text with its sources).
+KRG_LEGEND_NOTE = (
+    "A proxy: the 2019 administrative boundary, neither the 19 March 2003 line nor the "
+    "contact line after October 2017; Kifri town and northern Shekhan lie on its federal "
+    "side although the KRG has held them."
+)
+#: The KRG line's name where its row gives none.
+KRG_LINE_NAME = "Kurdistan Region boundary, 2019 administrative (proxy)"
+
+
 def add_krg(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers) -> None:
-    """Add the KRG-administered area and/or the KRG line."""
+    """Add the KRG-administered area and/or the KRG line (named as what it is)."""
     items: list[LegendItem] = []
     if spec.has("krg-area") and not layers.krg_area.empty:
         area = layers.krg_area.to_crs(GEOGRAPHIC_CRS)
@@ -377,17 +387,24 @@ def add_krg(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers) ->
     if spec.has("krg-line") and not layers.krg_line.empty:
         line = layers.krg_line.to_crs(GEOGRAPHIC_CRS)
         line = line.assign(geometry=shapely.simplify(line.geometry.values, SIMPLIFY_DEG))
+        label = str(line["name"].iat[0]) or KRG_LINE_NAME
         layer = folium.GeoJson(
-            _features(line, _line_props(line, "KRG line")),
-            name=text("KRG line"),
+            _features(line, _line_props(line, KRG_LINE_NAME)),
+            name=text(label),
             style_function=lambda _f: {"color": KRG_LINE_COLOR, "weight": 3.0},
             tooltip=_tooltip(["name", "source", "notes"], ["Line", "Source", "Notes"]),
             pane="geo-lines",
         ).add_to(m)
         out.groups[layer.get_name()] = "Disputed areas & KRG"
-        items.append(LegendItem("KRG line (limit of KRG administration)", KRG_LINE_COLOR, "line"))
+        items.append(LegendItem(label, KRG_LINE_COLOR, "line"))
     if items:
-        out.legends.append(Legend(title="Kurdistan Region (KRG)", items=tuple(items)))
+        user = (layers.krg_line["kind"] == "user-supplied").any()
+        note = (
+            "The KRG line here is a user-supplied file; see the sources panel."
+            if user
+            else KRG_LEGEND_NOTE
+        )
+        out.legends.append(Legend(title="Kurdistan Region (KRG)", items=tuple(items), note=note))
 
 
 def rings(ridge: gpd.GeoDataFrame, distances_km: Sequence[float]) -> gpd.GeoDataFrame:

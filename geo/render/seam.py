@@ -134,7 +134,29 @@ def chart_html(
             if seam is not None
             else _shares_table(events, bands_km, include_coarse=include_coarse)
         ),
+        roles=_role_table(seam) if seam is not None else None,
     )
+
+
+#: Per-role columns of the seam statistics, and their headings in the box.
+_ROLE_COLUMNS = (
+    ("events_is_attack", "IS attacks"),
+    ("events_against_is", "Operations against IS"),
+    ("events_clash", "Clashes"),
+)
+
+
+def _role_table(seam: pd.DataFrame) -> _Table | None:
+    """Lay out the events within each band (both sides) per role, when the table has roles."""
+    columns = [(c, label) for c, label in _ROLE_COLUMNS if c in seam.columns]
+    if not columns or "side" not in seam.columns:
+        return None
+    both = seam[seam["side"] == "both"].sort_values("band_km")
+    rows = [
+        [f"{_km(float(r['band_km']))} km", *(f"{int(r[c]):,}" for c, _ in columns)]
+        for _, r in both.iterrows()
+    ]
+    return _Table(("Within", *(label for _, label in columns)), rows) if rows else None
 
 
 def _short(label: str) -> str:

@@ -72,6 +72,26 @@
     return Math.min(Math.floor(Math.log10(Math.max(count, 1))), nColors - 1);
   }
 
+  /* An SVG path (or canvas path) of a marker shape of radius r centred on (x, y). */
+  function shapePath(shape, x, y, r) {
+    if (shape === "triangle") {
+      var h = r * 1.15;
+      return "M" + x + " " + (y - h) + "L" + (x + h) + " " + (y + h * 0.75) + "L" +
+        (x - h) + " " + (y + h * 0.75) + "Z";
+    }
+    if (shape === "square") {
+      var s = r * 0.9;
+      return "M" + (x - s) + " " + (y - s) + "H" + (x + s) + "V" + (y + s) + "H" + (x - s) + "Z";
+    }
+    if (shape === "diamond") {
+      var d = r * 1.2;
+      return "M" + x + " " + (y - d) + "L" + (x + d) + " " + y + "L" + x + " " + (y + d) + "L" +
+        (x - d) + " " + y + "Z";
+    }
+    return "M" + (x - r) + " " + y + "A" + r + " " + r + " 0 1 0 " + (x + r) + " " + y +
+      "A" + r + " " + r + " 0 1 0 " + (x - r) + " " + y + "Z";
+  }
+
   /* ------------------------------------------------------------------ controller */
 
   function GeoEvents(map, blob, options) {
@@ -86,14 +106,46 @@
     if (blob.points) this._decodePoints(blob.points);
     if (blob.grid) this.g = blob.grid;
     this.visibleCount = this.total();
+    this.roles = blob.roles || [];
     if (options.events && this.p) {
-      this.layers.events = options.draw === "cluster" ? this._clusterLayer() :
-        new CanvasLayer(this, { pane: options.pane });
+      var self = this;
+      if (options.draw === "cluster") this.markers = new Array(this.n);
+      (options.roles || []).forEach(function (key) {
+        var r = self.roleIndex(key);
+        self.layers["events:" + key] = options.draw === "cluster" ? self._clusterLayer(r) :
+          new CanvasLayer(self, { pane: options.pane, role: r });
+      });
     }
     if (options.heat) this.layers.heat = L.heatLayer(this._heatPoints(), this._heatOptions());
     if (options.grid && this.g) this.layers.grid = this._gridLayer();
     (window.__geoEventLayers = window.__geoEventLayers || []).push(this);
   }
+
+  GeoEvents.prototype.roleIndex = function (key) {
+    for (var r = 0; r < this.roles.length; r++) if (this.roles[r].key === key) return r;
+    return -1;
+  };
+
+  /* The event layers (one per role) as a list. */
+  GeoEvents.prototype.eventLayers = function () {
+    var layers = this.layers;
+    return Object.keys(layers).filter(function (k) { return k.indexOf("events:") === 0; })
+      .map(function (k) { return layers[k]; });
+  };
+
+  /* The layer that draws event i (its role's). */
+  GeoEvents.prototype.layerOf = function (i) {
+    return this.layers["events:" + this.roles[this.c.role[i]].key];
+  };
+
+  /* Visible events per role key, for the current period. */
+  GeoEvents.prototype.roleCounts = function () {
+    var out = {}, i;
+    for (i = 0; i < this.roles.length; i++) out[this.roles[i].key] = 0;
+    if (!this.p) return out;
+    for (i = 0; i < this.n; i++) if (this.visible[i]) out[this.roles[this.c.role[i]].key] += 1;
+    return out;
+  };
 
   GeoEvents.prototype._decodePoints = function (p) {
     var c = {}, n = p.n, i;
@@ -115,15 +167,18 @@
       this.per = new Uint32Array(n);
       for (i = 0; i < n; i++) this.per[i] = periodOf(p.periods.starts, p.day0 + c.day[i]);
     }
-    /* Draw groups: area centroids first (below), then by colour class. */
+    /* Draw groups per role: area centroids first (below), then by colour class. */
     var groups = {};
     for (i = 0; i < n; i++) {
-      var key = (1 - this.area[i]) * 1000 + c.cls[i];
+      var key = c.role[i] * 10000 + (1 - this.area[i]) * 1000 + c.cls[i];
       (groups[key] = groups[key] || []).push(i);
     }
     this.groups = Object.keys(groups).map(Number).sort(function (a, b) { return a - b; })
       .map(function (key) {
-        return { area: key < 1000, cls: key % 1000, idx: Int32Array.from(groups[key]) };
+        return {
+          role: Math.floor(key / 10000), area: key % 10000 < 1000, cls: key % 1000,
+          idx: Int32Array.from(groups[key]),
+        };
       });
   };
 
@@ -133,6 +188,10 @@
 
   GeoEvents.prototype.periods = function () {
     return (this.p && this.p.periods) || (this.g && this.g.periods) || null;
+  };
+
+  GeoEvents.prototype.shape = function (r) {
+    return (this.roles[r] || { shape: "circle" }).shape;
   };
 
   GeoEvents.prototype.color = function (i) {
@@ -158,8 +217,7 @@
       if (!this.p) count = gridCount;
     }
     this.visibleCount = count;
-    var ev = this.layers.events;
-    if (ev && ev.refresh) ev.refresh();
+    this.eventLayers().forEach(function (layer) { if (layer.refresh) layer.refresh(); });
     if (this.layers.heat) this.layers.heat.setLatLngs(this._heatPoints());
     if (this.layers.grid) this._styleGrid();
     return count;
@@ -172,6 +230,10 @@
     var kind = d.kind[c.kind[i]], actors = d.actors[c.actors[i]], place = d.place[c.place[i]];
     var prec = d.prec[c.prec[i]], src = d.src[c.src[i]], fat = d.fat[c.fat[i]];
     var root = el("div", "geo-popup");
+    var role = this.roles[c.role[i]] || { key: "unknown" };
+    if (role.key !== "none" && role.key !== "unknown") {
+      root.appendChild(el("div", "geo-popup-role geo-role-" + role.key, d.head[c.head[i]][0]));
+    }
     root.appendChild(el("div", "geo-popup-title", kind[0] + (kind[1] ? " — " + kind[1] : "")));
     var dl = el("dl");
     root.appendChild(dl);
@@ -207,37 +269,61 @@
   };
 
   GeoEvents.prototype.tooltip = function (i) {
-    var d = this.p.dicts, c = this.c;
-    var parts = [isoDate(this.p.day0 + c.day[i]), d.kind[c.kind[i]][0], d.place[c.place[i]][0]];
+    var d = this.p.dicts, c = this.c, role = this.roles[c.role[i]] || { key: "unknown" };
+    var what = role.key === "none" || role.key === "unknown" ? d.kind[c.kind[i]][0] :
+      d.head[c.head[i]][0];
+    var parts = [isoDate(this.p.day0 + c.day[i]), what, d.place[c.place[i]][0]];
     return el("div", "geo-tooltip", parts.filter(Boolean).join(" · "));
   };
 
   /* ------------------------------------------------------------------ clusters */
 
-  GeoEvents.prototype._clusterLayer = function () {
-    var self = this, pane = this.options.pane;
+  /* One marker icon: the role's shape (an SVG built with DOM calls, no data in it). */
+  GeoEvents.prototype._icon = function (color, area, shape) {
+    var size = 2 * RADIUS + 6, ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", String(size));
+    svg.setAttribute("height", String(size));
+    svg.setAttribute("viewBox", "0 0 " + size + " " + size);
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", shapePath(shape, size / 2, size / 2, RADIUS + (area ? 1 : 0)));
+    path.setAttribute("fill", area ? "none" : color);
+    path.setAttribute("fill-opacity", "0.9");
+    path.setAttribute("stroke", area ? color : "#ffffff");
+    path.setAttribute("stroke-width", area ? "2" : "1");
+    if (area) path.setAttribute("stroke-dasharray", "3,2");
+    svg.appendChild(path);
+    var box = document.createElement("div");
+    box.appendChild(svg);
+    return L.divIcon({ html: box, className: "geo-event-icon geo-shape-" + shape,
+      iconSize: [size, size], iconAnchor: [size / 2, size / 2] });
+  };
+
+  /* The cluster layer of one role (r); markers are shared in this.markers by event. */
+  GeoEvents.prototype._clusterLayer = function (r) {
+    var self = this, pane = this.options.pane, mine = [];
     var group = L.markerClusterGroup({
       clusterPane: pane, showCoverageOnHover: false, maxClusterRadius: 45, chunkedLoading: true,
     });
-    this.markers = new Array(this.n);
+    var icons = {};
     for (var i = 0; i < this.n; i++) {
-      var color = this.color(i), area = this.area[i] === 1;
-      var marker = L.circleMarker([this.lat[i], this.lng[i]], {
-        renderer: this.renderer, pane: pane, radius: RADIUS + (area ? 1 : 0), geoIndex: i,
-        color: area ? color : "#ffffff", weight: area ? 2 : 1, dashArray: area ? "3,2" : null,
-        fillColor: color, fillOpacity: area ? 0 : 0.9,
-      });
+      if (this.c.role[i] !== r) continue;
+      var color = this.color(i), area = this.area[i] === 1, key = color + (area ? "/a" : "/p");
+      icons[key] = icons[key] || this._icon(color, area, this.shape(r));
+      var marker = L.marker([this.lat[i], this.lng[i]], { pane: pane, icon: icons[key], geoIndex: i });
       marker.bindPopup(function (layer) { return self.popup(layer.options.geoIndex); },
         { maxWidth: 340, className: "geo-event-popup" });
       marker.bindTooltip(function (layer) { return self.tooltip(layer.options.geoIndex); },
         { direction: "top", offset: [0, -6] });
       this.markers[i] = marker;
+      mine.push(i);
     }
     group.refresh = function () {
       group.clearLayers();
-      group.addLayers(self.markers.filter(function (m, i) { return self.visible[i] === 1; }));
+      group.addLayers(mine.filter(function (i) { return self.visible[i] === 1; })
+        .map(function (i) { return self.markers[i]; }));
     };
-    group.addLayers(this.markers);
+    group.addLayers(mine.map(function (i) { return self.markers[i]; }));
     return group;
   };
 
@@ -333,6 +419,8 @@
       this._map = map;
       this._canvas = L.DomUtil.create("canvas", "geo-events-canvas leaflet-zoom-hide",
         map.getPane(this.options.pane));
+      var role = ctrl.roles[this.options.role];
+      this._canvas.setAttribute("data-role", role ? role.key : "");
       this._x0 = new Float64Array(ctrl.n);
       this._y0 = new Float64Array(ctrl.n);
       for (var i = 0; i < ctrl.n; i++) {
@@ -387,8 +475,10 @@
       sx.fill(NaN);
       for (g = 0; g < ctrl.groups.length; g++) {
         var group = ctrl.groups[g], idx = group.idx, stamp = ++this._stamp;
+        if (group.role !== this.options.role) continue;
         var color = (ctrl.classes[group.cls] || { color: "#999999" }).color;
-        var sprite = this._sprite(color, group.area, ratio), half = sprite.width / ratio / 2;
+        var sprite = this._sprite(color, group.area, ratio, ctrl.shape(group.role));
+        var half = sprite.width / ratio / 2;
         for (k = 0; k < idx.length; k++) {
           i = idx[k];
           if (!ctrl.visible[i]) continue;
@@ -410,17 +500,36 @@
     /* One small pre-drawn marker per colour and kind: filled with a white rim, or
      * hollow with a dashed ring for area centroids. Stamping it is much cheaper than
      * stroking 100,000 arcs. */
-    _sprite: function (color, area, ratio) {
-      var key = color + (area ? "/area/" : "/point/") + ratio;
+    _sprite: function (color, area, ratio, shape) {
+      var key = color + (area ? "/area/" : "/point/") + ratio + "/" + shape;
       this._sprites = this._sprites || {};
       if (this._sprites[key]) return this._sprites[key];
-      var r = RADIUS + (area ? 1 : 0), side = Math.ceil((2 * r + 4) * ratio);
+      var r = RADIUS + (area ? 1 : 0), side = Math.ceil((2 * r * 1.25 + 4) * ratio);
       var sprite = document.createElement("canvas");
       sprite.width = side;
       sprite.height = side;
       var ctx = sprite.getContext("2d");
       ctx.scale(ratio, ratio);
       ctx.beginPath();
+      if (shape && shape !== "circle") {
+        var path = new Path2D(shapePath(shape, side / ratio / 2, side / ratio / 2, r));
+        if (area) {
+          ctx.setLineDash([3, 2]);
+          ctx.lineWidth = 2;
+          ctx.strokeStyle = color;
+          ctx.stroke(path);
+        } else {
+          ctx.globalAlpha = 0.9;
+          ctx.fillStyle = color;
+          ctx.fill(path);
+          ctx.globalAlpha = 1;
+          ctx.lineWidth = 1;
+          ctx.strokeStyle = "#ffffff";
+          ctx.stroke(path);
+        }
+        this._sprites[key] = sprite;
+        return sprite;
+      }
       ctx.arc(side / ratio / 2, side / ratio / 2, r, 0, 2 * Math.PI);
       if (area) {
         ctx.setLineDash([3, 2]);
@@ -479,7 +588,10 @@
 
     _onMove: function (e) {
       var i = this._hit(e), ctrl = this._ctrl, map = this._map;
-      map.getContainer().classList.toggle("geo-events-hover", i >= 0);
+      var hover = ctrl._hover = ctrl._hover || {};
+      hover[this.options.role] = i >= 0;
+      map.getContainer().classList.toggle("geo-events-hover",
+        Object.keys(hover).some(function (k) { return hover[k]; }));
       if (i < 0) {
         map.closeTooltip(this._tip);
         return;

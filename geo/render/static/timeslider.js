@@ -32,6 +32,7 @@
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       this._label = el("div", "geo-timeslider-label");
+      this._roles = el("div", "geo-timeslider-roles");
       var controls = el("div", "geo-timeslider-controls");
       this._play = el("button", "geo-timeslider-play", "▶");
       this._play.type = "button";
@@ -54,6 +55,7 @@
       controls.appendChild(this._range);
       controls.appendChild(all);
       box.appendChild(this._label);
+      box.appendChild(this._roles);
       box.appendChild(controls);
       box.appendChild(cumLabel);
       this._box = box;
@@ -81,7 +83,20 @@
       this._label.textContent = text;
       this._box.setAttribute("data-period", String(k));
       this._box.setAttribute("data-visible-count", String(count));
+      this._showRoles();
       return count;
+    },
+
+    /* The visible events per role (IS attacks, operations against IS, clashes), one line. */
+    _showRoles: function () {
+      var ev = this._events;
+      if (!ev.roleCounts || !ev.p) { this._roles.textContent = ""; return; }
+      var counts = ev.roleCounts(), parts = [];
+      ev.roles.forEach(function (role) {
+        if (counts[role.key]) parts.push(role.label + " " + counts[role.key].toLocaleString("en"));
+      });
+      this._roles.textContent = parts.join(" · ");
+      this._box.setAttribute("data-role-counts", JSON.stringify(counts));
     },
 
     showAll: function () {
@@ -91,6 +106,7 @@
         "s: " + count.toLocaleString("en") + " events";
       this._box.setAttribute("data-period", "all");
       this._box.setAttribute("data-visible-count", String(count));
+      this._showRoles();
       return count;
     },
 
