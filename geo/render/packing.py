@@ -179,7 +179,7 @@ def encode_events(
             "id": strings(events.get("event_id"), n).tolist(),
             "notes": strings(events.get("notes"), n).tolist(),
         }
-    out = {
+    out: dict[str, Any] = {
         "n": n,
         "scale": COORD_SCALE,
         "day0": day0,
