@@ -14,6 +14,7 @@ from geo.errors import ValidationError
 from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers, user_krg_line
+from geo.place import PlaceResult, place_events
 from geo.types import ProjectLayers, Provenance
 
 if TYPE_CHECKING:  # aggregate is imported only by the stats command
@@ -32,7 +33,7 @@ def _joined(
     roles: Sequence[str] = (),
     krg_line: Path | None = None,
     read_options: Mapping[str, Any] | None = None,
-) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any]]:
+) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any], PlaceResult]:
     loaded = load_incidents(
         list(inputs),
         format=fmt,
@@ -48,14 +49,15 @@ def _joined(
     if krg_line is not None:
         layers, line_prov = user_krg_line(layers, krg_line)
         line_sources = (line_prov,)
-    joined: JoinResult = join_events(loaded.events, layers)
+    placed = place_events(loaded.events, layers)
+    joined: JoinResult = join_events(placed.events, layers)
     prov = provenance.build(
         inputs=loaded.datasets,
         filters=loaded.filters,
         boundaries=resolved.boundaries.source,
         extra_sources=(*project_provenance(), *line_sources),
     )
-    return loaded, resolved, layers, joined, prov
+    return loaded, resolved, layers, joined, prov, placed
 
 
 def join_file(
@@ -77,7 +79,7 @@ def join_file(
     events only; ``read_options`` go to :func:`geo.incidents.load_incidents`.
     """
     export.check_events_path(out)  # fail before the work, not after it
-    loaded, resolved, _layers, joined, prov = _joined(
+    loaded, resolved, _layers, joined, prov, placed = _joined(
         inputs,
         fmt=fmt,
         boundaries=boundaries,
@@ -93,6 +95,7 @@ def join_file(
         [
             loaded.summary(),
             f"boundaries: {resolved.detail}",
+            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
             joined.report.summary(),
             f"wrote {len(joined.events)} events to {path}",
         ]
@@ -134,7 +137,7 @@ def stats_file(
             "--hotspots cannot be combined with --seam or --include-coarse",
             hint="hot spots count only events located at least as precisely as the unit",
         )
-    loaded, resolved, layers, joined, prov = _joined(
+    loaded, resolved, layers, joined, prov, placed = _joined(
         inputs,
         fmt=fmt,
         boundaries=boundaries,
@@ -165,6 +168,7 @@ def stats_file(
         [
             loaded.summary(),
             f"boundaries: {resolved.detail}",
+            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
             joined.report.summary(),
             *(f"note: {n}" for n in notes),
             f"wrote {len(table)} rows to {path}",

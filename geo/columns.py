@@ -28,6 +28,9 @@ COLUMNS: dict[str, str] = {
     "src_admin1": "first-level admin name given by the source (not the join's)",
     "src_admin2": "second-level admin name given by the source (not the join's)",
     "src_admin3": "third-level admin name given by the source (not the join's)",
+    "src_area_code": "the area a plain-CSV row is known to (its area_code/pcode column: a "
+    "P-code, a zone key such as hamrin-area, or parts joined by &); rows with it and no "
+    "coordinates are placed at that area's representative point (geo_precision area)",
     "latitude": "latitude in degrees, EPSG:4326",
     "longitude": "longitude in degrees, EPSG:4326",
     "geo_precision": "how precise the location is: exact, near or area (an area's centroid)",

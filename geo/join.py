@@ -31,6 +31,10 @@ Events whose ``precision_level`` is coarser than a level (an area centroid)
 are still placed, and ``coarse_adm1``/``_adm2``/``_adm3`` mark them so that
 aggregates at that level can include or exclude them.
 
+Events placed at an area's representative point (:mod:`geo.place`) whose area
+reaches beyond a zone carry ``area_exceeds_<zone key>`` in ``quality_flags``;
+their zone flag (``in_hamrin_area`` …) is then False wherever the point falls.
+
 Distances
 ---------
 Distances are computed in EPSG:32638 (UTM 38N) and given in km. The distance
@@ -440,8 +444,14 @@ def _check_inputs(events: gpd.GeoDataFrame, *, tolerance_m: float) -> None:
         )
 
 
-def _zone_flags(layers: ProjectLayers, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
-    """Return, per zone flag column, whether each point lies in that zone."""
+def _zone_flags(
+    layers: ProjectLayers, lon: np.ndarray, lat: np.ndarray, quality_flags: pd.Series | None
+) -> dict[str, np.ndarray]:
+    """Return, per zone flag column, whether each point lies in that zone.
+
+    An event placed at an area's point whose area reaches beyond a zone
+    (``area_exceeds_<zone key>`` in ``quality_flags``, set by :mod:`geo.place`) is not in it.
+    """
     zones = {
         "in_disputed_unami": layers.disputed_unami,
         "in_disputed_wide": layers.disputed_wide,
@@ -452,6 +462,10 @@ def _zone_flags(layers: ProjectLayers, lon: np.ndarray, lat: np.ndarray) -> dict
     for name, frame in zones.items():
         geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
         flags[name] = inside(geom, lon, lat)
+        if quality_flags is not None and geom is not None:
+            marker = f"area_exceeds_{frame['key'].iat[0]}"
+            exceeds = quality_flags.astype(str).str.contains(marker, regex=False).to_numpy()
+            flags[name] = flags[name] & ~exceeds
     return flags
 
 
@@ -508,7 +522,7 @@ def join_events(
         cols[f"coarse_adm{k + 1}"] = coarse[:, k]
 
     zlon, zlat = _snap_nearest(lon, lat, loc, rows)
-    cols.update(_zone_flags(layers, zlon, zlat))
+    cols.update(_zone_flags(layers, zlon, zlat, events.get("quality_flags")))
 
     x, y = to_metric(zlon, zlat)
     notes: list[str] = []

@@ -160,8 +160,10 @@ def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
     b
         The admin boundaries to cut the zone from.
     definition
-        ``"unami-2009"`` (14 districts and the Mandali sub-district) or
-        ``"article-140-wide"`` (adds Baladruz, Badra and Al-Baaj).
+        ``"unami-2009"`` (14 districts and the Mandali sub-district),
+        ``"article-140-wide"`` (adds Baladruz, Badra and Al-Baaj) or the variant
+        ``"article-140-subdistricts"`` (the wider list with Telafar cut to Zummar, Baladruz to
+        Mandali, and Bashiqa added; needs sub-districts, else falls back as its notes say).
 
     Returns
     -------
@@ -181,7 +183,15 @@ def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
     parts, members, partly = [], [], []
     for code in spec.members:
         area = data.area(code)
-        if area.level == "subdistrict" and b.subdistricts is None:
+        if area.level == "subdistrict" and b.subdistricts is None and code in spec.parent_fallback:
+            notes.append(
+                f"{area.name} sub-district ({code}) could not be cut out of its district "
+                f"({area.parent}): {b.source.key} has no sub-districts, so the whole district "
+                "is used instead (overstates the zone)"
+            )
+            area = data.area(area.parent)
+            code = area.code
+        elif area.level == "subdistrict" and b.subdistricts is None:
             notes.append(
                 f"{area.name} sub-district ({code}) could not be cut out of its district "
                 f"({area.parent}): {b.source.key} has no sub-districts, so it is left out "
@@ -378,21 +388,7 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
         polygons, or lies outside Iraq.
     """
     file = Path(path)
-    gdf, read_notes = read_layer_file(file)
-    kinds = set(gdf.geometry.geom_type)
-    lines, polygons = {"LineString", "MultiLineString"}, {"Polygon", "MultiPolygon"}
-    if not (kinds <= lines or kinds <= polygons):
-        raise BoundaryError(
-            f"{file}: --krg-line needs line or polygon features, got {', '.join(sorted(kinds))}",
-            hint="give the line as LineString features, or the KRG area as Polygon features",
-        )
-    merged = shapely.union_all(gdf.geometry.to_numpy())
-    country = layers.boundaries.country.union_all()
-    if not merged.intersects(country.buffer(0.5)):
-        raise BoundaryError(
-            f"{file}: the line lies outside Iraq (bounds {merged.bounds})",
-            hint="check the file's CRS and coordinates (longitude, latitude)",
-        )
+    merged, polygonal, read_notes = _read_user_line(file, layers)
     sha = hashlib.sha256(file.read_bytes()).hexdigest()
     name = f"KRG line from {file.name} (user-supplied)"
     notes = [
@@ -402,7 +398,7 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
         *read_notes,
     ]
     area_frame = layers.krg_area
-    if kinds <= polygons:
+    if polygonal:
         buffer_m = disputed_data().krg.border_buffer_m
         metric_line = _outline_line(merged, layers.boundaries, buffer_m)
         line = gpd.GeoSeries([metric_line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
@@ -456,6 +452,26 @@ def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayer
     return changed, provenance
 
 
+def _read_user_line(file: Path, layers: ProjectLayers) -> tuple[shapely.Geometry, bool, list[str]]:
+    """Read a ``--krg-line`` file: its merged geometry, whether it is polygonal, read notes."""
+    gdf, read_notes = read_layer_file(file)
+    kinds = set(gdf.geometry.geom_type)
+    lines, polygons = {"LineString", "MultiLineString"}, {"Polygon", "MultiPolygon"}
+    if not (kinds <= lines or kinds <= polygons):
+        raise BoundaryError(
+            f"{file}: --krg-line needs line or polygon features, got {', '.join(sorted(kinds))}",
+            hint="give the line as LineString features, or the KRG area as Polygon features",
+        )
+    merged = shapely.union_all(gdf.geometry.to_numpy())
+    country = layers.boundaries.country.union_all()
+    if not merged.intersects(country.buffer(0.5)):
+        raise BoundaryError(
+            f"{file}: the line lies outside Iraq (bounds {merged.bounds})",
+            hint="check the file's CRS and coordinates (longitude, latitude)",
+        )
+    return merged, kinds <= polygons, list(read_notes)
+
+
 # --------------------------------------------------------------------------- Hamrin
 
 
@@ -470,7 +486,10 @@ def hamrin_ridge() -> gpd.GeoDataFrame:
     """
     data = hamrin_data()
     line = shapely.LineString([(v.lon, v.lat) for v in data.vertices])
-    vertices = "; ".join(f"{v.label} ({v.lat} N, {v.lon} E): {v.source}" for v in data.vertices)
+    vertices = "; ".join(
+        f"{v.label} ({v.lat} N, {v.lon} E, within about {v.precision_km:g} km): {v.source}"
+        for v in data.vertices
+    )
     row = {
         "key": "hamrin-ridge",
         "name": data.ridge_name,
@@ -484,6 +503,37 @@ def hamrin_ridge() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
     )
+
+
+def hamrin_rule_members(subdistricts: gpd.GeoDataFrame) -> dict[str, str]:
+    """Apply the focus-area rule of ``boundaries/hamrin.toml`` to a sub-district layer.
+
+    Parameters
+    ----------
+    subdistricts
+        A sub-district layer in the admin schema (COD-AB).
+
+    Returns
+    -------
+    dict
+        Code → ``"ridge"`` for the sub-districts the ridge runs through for at least
+        ``min_crossing_km``, else ``"lake"`` for those within ``lake_radius_km`` of the lake
+        point (both measured in EPSG:32638). The named additions are not included: they are
+        the listed members whose basis is ``addition``.
+    """
+    data = hamrin_data()
+    metric = subdistricts.to_crs(METRIC_CRS)
+    ridge = hamrin_ridge().to_crs(METRIC_CRS).geometry.iat[0]
+    lake = gpd.GeoSeries([shapely.Point(data.lake_lon, data.lake_lat)], crs=GEOGRAPHIC_CRS)
+    circle = lake.to_crs(METRIC_CRS).iat[0].buffer(data.lake_radius_km * 1000)
+    crossing = metric.geometry.intersection(ridge).length / 1000
+    chosen: dict[str, str] = {}
+    for code, km, geom in zip(metric["code"], crossing, metric.geometry, strict=True):
+        if km >= data.min_crossing_km:
+            chosen[str(code)] = "ridge"
+        elif geom.intersects(circle):
+            chosen[str(code)] = "lake"
+    return dict(sorted(chosen.items()))
 
 
 def hamrin_dam() -> gpd.GeoDataFrame:
@@ -513,8 +563,9 @@ def hamrin_area(b: Boundaries) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        One row in the zone schema. With sub-districts (COD-AB) the 11 listed ones dissolved
-        (about 10,350 km²); without (geoBoundaries, schematic) the ridge buffered by
+        One row in the zone schema. With sub-districts (COD-AB) the listed ones dissolved
+        (chosen by the rule in ``boundaries/hamrin.toml``, see :func:`hamrin_rule_members`);
+        without (geoBoundaries, schematic) the ridge buffered by
         ``fallback_buffer_km`` in EPSG:32638 and clipped to the country, marked approximate.
     """
     data = hamrin_data()

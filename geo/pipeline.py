@@ -28,9 +28,11 @@ from geo.hotspots import HotspotResult
 from geo.incidents import Format, LoadResult, load_incidents, load_sample
 from geo.incidents import store as incident_store
 from geo.incidents.filters import filter_mask
+from geo.incidents.sample import sample_banner
 from geo.join import JoinResult, join_events
 from geo.layers import project_layers, user_krg_line
 from geo.paths import offline
+from geo.place import PlaceResult, place_events
 from geo.render.safe import script_json
 from geo.spec import Filters, HotspotLevel, MapSpec, load_specs
 from geo.types import ROLES, Level, ProjectLayers, Provenance
@@ -71,6 +73,7 @@ class BuildReport:
     maps: tuple[MapOutput, ...]
     index: Path
     notes: tuple[str, ...] = field(default=())
+    placed: PlaceResult | None = None
 
     def summary(self) -> str:
         """Return a short human-readable account of the build."""
@@ -79,6 +82,7 @@ class BuildReport:
             f"boundaries: {src.title} ({src.version}) — {self.resolved.detail}",
             *(f"  {note}" for note in self.resolved.boundaries.report),
             self.loaded.summary(),
+            *([self.placed.summary()] if self.placed is not None else []),
             self.joined.report.summary(),
         ]
         for m in self.maps:
@@ -220,6 +224,15 @@ def _quiet(_msg: str) -> None:
     return None
 
 
+def _sample_banner(loaded: LoadResult, placed: PlaceResult) -> str:
+    """Return the banner of pages built from the shipped sample, with its counts."""
+    return sample_banner(
+        loaded,
+        placed_lines=placed.events["source_row"].tolist(),
+        unplaced_lines=placed.unplaced["source_row"].tolist(),
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class _Run:
     """What every map of one build shares."""
@@ -239,6 +252,7 @@ class _Run:
     force: bool
     png: bool
     say: Progress
+    banner: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -350,6 +364,7 @@ def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
         licensed_rows=run.licensed_rows,
         measures=_measures(spec, events, run.layers),
         hotspots=_hotspots(spec, events, run.layers),
+        banner=run.banner,
     )
     fmap = render.build_map(spec, layers=run.layers, events=events, context=context)
     return render.page_html(fmap, assets=run.store)
@@ -548,7 +563,8 @@ def build(
     if licensed and not include_rows:
         aggregates_only = True
     say("join")
-    joined = join_events(loaded.events, layers)
+    placed = place_events(loaded.events, layers)
+    joined = join_events(placed.events, layers)
     asset_state = prepare_assets(progress=say)
 
     run = _Run(
@@ -577,6 +593,7 @@ def build(
         force=force,
         png=png,
         say=say,
+        banner="" if incidents else _sample_banner(loaded, placed),
     )
     manifest = Manifest.read(out_dir)
     selections = {  # maps with the same filters share one selection
@@ -603,4 +620,4 @@ def build(
             "note: ACLED's licence forbids republishing its rows, so the maps show "
             "aggregates only; pass --include-rows to embed the rows for internal use",
         )
-    return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes)
+    return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes, placed)

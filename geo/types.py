@@ -73,7 +73,11 @@ ZONE_COLUMNS: tuple[str, ...] = (
 #: support: ``point`` (exact or near), ``subdistrict``, ``district``,
 #: ``governorate`` or ``country`` (UCDP ``where_prec`` 3 → district, 4 →
 #: governorate, 5 → governorate, 6-7 → country; ACLED ``geo_precision`` 3 →
-#: governorate; everything exact or near → point).
+#: governorate; everything exact or near → point); ``src_area_code`` the area a
+#: plain-CSV row is known to (an admin P-code such as ``IQG10Q06``, a project
+#: zone key such as ``hamrin-area``, or several joined by ``&``), empty for
+#: other sources: a row with an area code and no coordinates is placed by
+#: :func:`geo.place.place_events` at that area's representative point.
 EVENT_COLUMNS: tuple[str, ...] = (
     "event_id",
     "date",
@@ -95,6 +99,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "geo_precision",
     "geo_precision_code",
     "precision_level",
+    "src_area_code",
     "source",
     "source_url",
     "notes",

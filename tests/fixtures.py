@@ -174,6 +174,7 @@ def synthetic_events(n: int = 12, *, hostile: str | None = None, seed: int = 0) 
             "geo_precision": ["area" if i % 5 == 0 else "exact" for i in range(n)],
             "geo_precision_code": "user:exact",
             "precision_level": "point",
+            "src_area_code": "",
             "source": h or "Test source",
             "source_url": h or "https://example.org/report",
             "notes": h or "A note",

@@ -68,7 +68,7 @@ def test_geoboundaries_pins_match_the_issue():
 def test_project_layers_are_listed_in_the_catalog():
     keys = [p.key for p in CATALOG.project]
     assert keys == [
-        "unami-2009", "article-140-wide", "krg-area", "krg-line",
+        "unami-2009", "article-140-wide", "article-140-subdistricts", "krg-area", "krg-line",
         "hamrin-area", "hamrin-ridge", "hamrin-dam", "places",
     ]  # fmt: skip
 

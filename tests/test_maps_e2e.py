@@ -144,7 +144,8 @@ def test_clicking_an_event_shows_its_source(cod_ab_build, open_page):
     link.wait_for(timeout=5_000)
     assert link.get_attribute("href").startswith("https://")
     text = page.inner_text(".geo-event-popup")
-    assert "near" in text.lower()  # the sample's town-centre precision is shown
+    # the sample's precision is shown: a town centre (near) or an area
+    assert "near" in text.lower() or "area precision" in text.lower()
 
 
 def test_timeline_slider_changes_the_visible_events(cod_ab_build, open_page):
@@ -263,12 +264,19 @@ def test_fresh_machine_without_network_builds_schematic_maps(tmp_path, open_page
         assert page.locator("#geo-schematic-banner").is_visible(), name
         assert page.locator("#geo-assets-notice").is_visible(), name  # no assets: says so
         assert dialogs == []
+        # the shipped sample says what it is, apart from the schematic banner
+        sample = page.locator("#geo-sample-banner")
+        assert sample.is_visible() and "not a record of all activity" in sample.inner_text()
+        top, bottom = page.locator("#geo-schematic-banner").bounding_box(), sample.bounding_box()
+        assert top["y"] + top["height"] <= bottom["y"], name
+    assert "placed by area code: 23" in done.stdout
 
     done = _geo("boundaries", "import", str(cod_ab_dir), env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     done = _geo("build", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "COD-AB" in done.stdout
+    assert "placed by area code: 23" in done.stdout and "coarser" not in done.stdout
     for name in MAPS:
         html = (out / f"{name}.html").read_text(encoding="utf-8")
         assert 'id="geo-schematic-banner"' not in html, name

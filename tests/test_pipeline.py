@@ -26,6 +26,21 @@ def test_build_reports_what_it_did(built):
     text = built.summary()
     assert "schematic" in text.lower() and "index" in text
     assert "rows read:" in text and "join:" in text
+    assert "placed by area code:" in text
+
+
+def test_pages_built_from_the_sample_carry_the_sample_banner(built, tmp_path):
+    page = (built.out_dir / "timeline.html").read_text(encoding="utf-8")
+    assert 'id="geo-sample-banner"' in page
+    assert "not a record of all activity" in page and "34 placed (19 IS attacks" in page
+    csv = tmp_path / "own.csv"
+    csv.write_text(
+        "event_id,date,latitude,longitude,actor1\na1,2021-03-01,34.1,44.9,Islamic State\n",
+        encoding="utf-8",
+    )
+    own = pipeline.build(["timeline"], incidents=[csv], out=tmp_path / "own")
+    html = (own.out_dir / "timeline.html").read_text(encoding="utf-8")
+    assert "geo-sample-banner" not in html
 
 
 def test_unchanged_maps_are_skipped_and_force_rebuilds(built):

@@ -18,8 +18,8 @@ from geo import paths, tomlread
 from geo.errors import CatalogError
 from geo.types import Level
 
-Definition = Literal["unami-2009", "article-140-wide"]
-DEFINITIONS: tuple[Definition, ...] = ("unami-2009", "article-140-wide")
+Definition = Literal["unami-2009", "article-140-wide", "article-140-subdistricts"]
+DEFINITIONS: tuple[Definition, ...] = ("unami-2009", "article-140-wide", "article-140-subdistricts")
 
 T = TypeVar("T")
 
@@ -42,13 +42,18 @@ class DisputedArea:
 
 @dataclass(frozen=True)
 class ZoneDefinition:
-    """A named list of disputed areas (``unami-2009``, ``article-140-wide``)."""
+    """A named list of disputed areas (``unami-2009``, ``article-140-wide`` …).
+
+    ``parent_fallback`` lists the sub-district members that, without a sub-district layer,
+    are replaced by their whole parent district (the others are then left out).
+    """
 
     key: str
     name: str
     source: str
     description: str
     members: tuple[str, ...]
+    parent_fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,22 +115,34 @@ class DisputedData:
 
 @dataclass(frozen=True)
 class RidgeVertex:
-    """One sourced point of the Hamrin ridge polyline."""
+    """One sourced point of the Hamrin ridge polyline, with its stated precision.
+
+    ``subdistrict`` is the COD-AB sub-district that holds the point (checked by the tests
+    against the real layer); ``precision_km`` how far the crest may be from it.
+    """
 
     label: str
     lat: float
     lon: float
+    precision_km: float
+    subdistrict: str
     source: str
+    note: str
 
 
 @dataclass(frozen=True)
 class HamrinMember:
-    """One sub-district of the Hamrin focus area, with the reason it is in."""
+    """One sub-district of the Hamrin focus area, the part of the rule that puts it in, and why.
+
+    ``basis`` is ``ridge`` (the ridge crosses it), ``lake`` (it reaches the lake circle) or
+    ``addition`` (named, with ``reason``); see ``[area] rule`` in ``boundaries/hamrin.toml``.
+    """
 
     code: str
     name: str
     district: str
     governorate: str
+    basis: Literal["ridge", "lake", "addition"]
     reason: str
 
 
@@ -139,8 +156,14 @@ class HamrinData:
     vertices: tuple[RidgeVertex, ...]
     area_name: str
     area_description: str
+    area_rule: str
     expected_km2: float
     fallback_buffer_km: float
+    min_crossing_km: float
+    lake_lat: float
+    lake_lon: float
+    lake_radius_km: float
+    lake_source: str
     members: tuple[HamrinMember, ...]
 
 
@@ -180,6 +203,12 @@ class _Area:
     name: str
     expected_km2: float
     fallback_buffer_km: float
+    min_crossing_km: float
+    lake_lat: float
+    lake_lon: float
+    lake_radius_km: float
+    lake_source: str
+    rule: str
     description: str
     members: tuple[HamrinMember, ...] = field(metadata=tomlread.option(key="member"))
 
@@ -243,7 +272,13 @@ def hamrin_data() -> HamrinData:
         vertices=raw.ridge.vertices,
         area_name=raw.area.name,
         area_description=raw.area.description,
+        area_rule=raw.area.rule,
         expected_km2=raw.area.expected_km2,
         fallback_buffer_km=raw.area.fallback_buffer_km,
+        min_crossing_km=raw.area.min_crossing_km,
+        lake_lat=raw.area.lake_lat,
+        lake_lon=raw.area.lake_lon,
+        lake_radius_km=raw.area.lake_radius_km,
+        lake_source=raw.area.lake_source,
         members=raw.area.members,
     )

@@ -42,6 +42,7 @@ TEXT_COLUMNS: tuple[str, ...] = (
     "src_admin1",
     "src_admin2",
     "src_admin3",
+    "src_area_code",
     "source",
     "source_url",
     "notes",
@@ -127,13 +128,15 @@ def _swap_check(
 
 
 def _coordinates(
-    mapped: Mapped, problems: Problems, *, fix_swapped: bool
+    mapped: Mapped, problems: Problems, *, fix_swapped: bool, by_area: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse latitude and longitude (rows with both empty are reported once).
 
-    Returns latitude, longitude and which rows had them swapped back.
+    Rows with both empty but an area code (``by_area``) are not reported: they are placed
+    later (:mod:`geo.place`). Returns latitude, longitude and which rows had them swapped back.
     """
-    unplaced = is_blank(mapped.latitude) & is_blank(mapped.longitude)
+    no_point = is_blank(mapped.latitude) & is_blank(mapped.longitude)
+    unplaced = no_point & ~by_area
     problems.add(
         np.flatnonzero(unplaced),
         "latitude;longitude",
@@ -141,9 +144,27 @@ def _coordinates(
         "missing coordinates",
         "latitude and longitude are empty; the event cannot be placed",
     )
-    lat = parse_coordinate(mapped.latitude, "latitude", 90.0, problems, skip=unplaced)
-    lon = parse_coordinate(mapped.longitude, "longitude", 180.0, problems, skip=unplaced)
+    lat = parse_coordinate(mapped.latitude, "latitude", 90.0, problems, skip=no_point)
+    lon = parse_coordinate(mapped.longitude, "longitude", 180.0, problems, skip=no_point)
     return _swap_check(lat, lon, problems, fix_swapped=fix_swapped)
+
+
+def _area_rows(
+    mapped: Mapped, area_code: pd.Series, geo_precision: pd.Series, problems: Problems
+) -> np.ndarray:
+    """Return the rows placed by their area code alone; reject those claiming a finer precision."""
+    no_point = is_blank(mapped.latitude) & is_blank(mapped.longitude)
+    by_area = no_point & (stripped(area_code) != "").to_numpy()
+    finer = np.flatnonzero(by_area & (geo_precision != "area").to_numpy() & geo_precision.notna())
+    problems.add(
+        finer,
+        "geo_precision",
+        geo_precision.iloc[finer].astype(str).to_numpy(dtype=object),
+        "bad geo_precision",
+        "a row placed by its area code alone is placed at area precision; set geo_precision "
+        "to area, or give the coordinates the source states",
+    )
+    return by_area
 
 
 def _check_date_order(mapped: Mapped, problems: Problems) -> None:
@@ -206,7 +227,9 @@ def assemble(
         for name in TEXT_COLUMNS
     }
 
-    lat, lon, fixed = _coordinates(mapped, problems, fix_swapped=fix_swapped)
+    geo_precision = _series(mapped.geo_precision)
+    by_area = _area_rows(mapped, texts["src_area_code"], geo_precision, problems)
+    lat, lon, fixed = _coordinates(mapped, problems, fix_swapped=fix_swapped, by_area=by_area)
 
     counts = {
         name: parse_count(mapped.counts[name], name, problems)
@@ -249,9 +272,10 @@ def assemble(
             "src_admin3": texts["src_admin3"],
             "latitude": lat,
             "longitude": lon,
-            "geo_precision": _series(mapped.geo_precision),
+            "geo_precision": geo_precision,
             "geo_precision_code": _series(mapped.geo_precision_code),
             "precision_level": _series(mapped.precision_level),
+            "src_area_code": stripped(texts["src_area_code"]),
             "source": texts["source"],
             "source_url": url,
             "notes": texts["notes"],

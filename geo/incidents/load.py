@@ -18,7 +18,7 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,7 @@ from geo.incidents.canonical import (
 )
 from geo.incidents.encoding import Content, lead_byte, read_content, to_utf8
 from geo.incidents.filters import filter_mask, is_sides
-from geo.incidents.rawcsv import read_strings
+from geo.incidents.rawcsv import RawTable, read_strings
 from geo.incidents.result import DatasetInfo, Format, LoadResult
 from geo.incidents.roles import derive_roles
 from geo.incidents.validate import Problems, stripped
@@ -176,13 +176,7 @@ def _read_csv(
         raw = read_strings(body, path, max_rows=max_rows, columns=reader_columns)
     except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
         body, encoding = to_utf8(data, path, check=True)
-        try:
-            raw = read_strings(body, path, max_rows=max_rows, columns=reader_columns)
-        except UnicodeError as exc:
-            raise InputError(
-                f"{path}: invalid text after decoding as {encoding}",
-                hint="save the file as CSV UTF-8",
-            ) from exc
+        raw = _read_decoded(body, path, encoding, max_rows=max_rows, columns=reader_columns)
     fmt = _choose_format(path, raw.names, requested)
     module = _READERS.get(fmt)
     problems = Problems()
@@ -210,12 +204,44 @@ def _read_csv(
         problems=problems,
         fix_swapped=fix_swapped,
     )
+    return _FilePart(
+        frame=frame,
+        problems=problems,
+        bad_rows=raw.bad_rows,
+        info=_csv_info(path, frame, fmt=fmt, encoding=encoding, hxl=raw.hxl, bad=len(raw.bad_rows)),
+        sha256=hashing,
+        ids_unique=ids_unique,
+    )
+
+
+def _read_decoded(
+    body: Content,
+    path: Path,
+    encoding: str,
+    *,
+    max_rows: int,
+    columns: Callable[[list[str]], frozenset[str] | None],
+) -> RawTable:
+    """Read a file decoded from ``encoding``; invalid text there is an input error."""
+    try:
+        return read_strings(body, path, max_rows=max_rows, columns=columns)
+    except UnicodeError as exc:
+        raise InputError(
+            f"{path}: invalid text after decoding as {encoding}",
+            hint="save the file as CSV UTF-8",
+        ) from exc
+
+
+def _csv_info(
+    path: Path, frame: pd.DataFrame, *, fmt: str, encoding: str, hxl: bool, bad: int
+) -> DatasetInfo:
+    """Describe one CSV file: format, encoding, licence and citation, notes, rows read."""
     notes = []
     if encoding not in ("utf-8", "utf-8-sig"):
         notes.append(f"decoded from {encoding}")
-    if raw.hxl:
+    if hxl:
         notes.append("HXL tag row on line 2 skipped")
-    if len(frame) == 0 and not raw.bad_rows:
+    if len(frame) == 0 and not bad:
         notes.append("header only: the file has no data rows")
     licence, citation = {
         "acled": (acled.LICENCE, acled.CITATION),
@@ -226,17 +252,17 @@ def _read_csv(
         licence, citation = SYNTHETIC_LICENCE, SYNTHETIC_CITATION
         notes.append("synthetic rows (not real events)")
     provisional = fmt == "ucdp" and ucdp.is_candidate_file(path.name)
-    if provisional:
+    if provisional:  # the frame's rows are marked too (it is this file's own frame)
         citation = ucdp.CANDIDATE_CITATION
         frame["provisional"] = True
         notes.append("UCDP Candidate events: provisional, not yet vetted for GED")
-    info = DatasetInfo(
+    return DatasetInfo(
         name=path.name,
         path=str(path),
-        sha256="",  # set from ``hashing`` when the load ends
+        sha256="",  # set from the file's hash when the load ends
         format=fmt,
         encoding=encoding,
-        rows_read=len(frame) + len(raw.bad_rows),
+        rows_read=len(frame) + bad,
         rows_accepted=0,
         rows_rejected=0,
         licence=licence,
@@ -245,14 +271,6 @@ def _read_csv(
         synthetic=synthetic,
         notes="; ".join(notes),
         provisional=provisional,
-    )
-    return _FilePart(
-        frame=frame,
-        problems=problems,
-        bad_rows=raw.bad_rows,
-        info=info,
-        sha256=hashing,
-        ids_unique=ids_unique,
     )
 
 

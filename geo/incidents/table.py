@@ -13,20 +13,31 @@ Columns are found by name, ignoring case; the first match wins.
 - ``date_precision`` ← a ``date_precision`` column (day/week/month/year) if
   present, else what the date's form implies.
 - ``geo_precision`` ← ``geo_precision``/``precision`` (exact/near/area) if
-  present, else ``exact``; ``geo_precision_code`` ``user:<value>``;
+  present, else ``exact`` (``area`` for a row placed by ``area_code``
+  alone); ``geo_precision_code`` ``user:<value>``;
   ``precision_level`` ← a ``precision_level`` column if present, else
   exact/near → point and area → governorate.
 - ``event_id`` ← ``event_id``/``id``; without one, ``<file stem>-<line>``.
 - Text: ``event_type``, ``sub_event_type``, ``actor1`` (or ``actor``/
   ``side_a``), ``actor2`` (or ``side_b``), ``location``, ``src_admin1`` ←
   ``admin1``/``governorate``/``province``, ``src_admin2`` ← ``admin2``/
-  ``district``, ``src_admin3`` ← ``admin3``/``subdistrict``, ``source``,
+  ``district``, ``src_admin3`` ← ``admin3``/``subdistrict``, ``src_area_code`` ←
+  ``area_code``/``pcode`` (see below), ``source``,
   ``source_url`` (or ``url``), ``notes`` (or ``description``).
 - ``fatalities`` (or ``deaths``/``killed``/``best``), ``fatalities_low``
   (or ``low``), ``fatalities_high`` (or ``high``).
 - ``role`` ← ``role`` (``is_attack``, ``against_is``, ``clash`` or ``none``,
   any case; empty means "derive it from the actors", see
   :mod:`geo.incidents.roles`); any other value rejects the row.
+
+Rows known only to an area
+--------------------------
+A row with empty coordinates and an ``area_code`` (an admin P-code such as
+``IQG10Q06N03``, a project zone key such as ``hamrin-area``, or several joined
+by ``&`` for their intersection, e.g. ``IQG10&hamrin-area``) is accepted at
+``area`` precision with no point yet; :func:`geo.place.place_events` places it
+at run time at that area's representative point in the loaded boundaries.
+Stating ``exact`` or ``near`` for such a row is rejected.
 """
 
 from __future__ import annotations
@@ -54,6 +65,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "src_admin1": ("admin1", "governorate", "province", "src_admin1"),
     "src_admin2": ("admin2", "district", "src_admin2"),
     "src_admin3": ("admin3", "subdistrict", "sub_district", "src_admin3"),
+    "src_area_code": ("area_code", "pcode", "src_area_code"),
     "source": ("source",),
     "source_url": ("source_url", "url"),
     "notes": ("notes", "description"),
@@ -185,10 +197,15 @@ def to_mapped(
         date_end = _period_end(date, implied)
 
     geo_col = find_column(columns, ("geo_precision", "precision"))
+    area_col = find_column(columns, ALIASES["src_area_code"])
+    default = pd.Series(np.full(n, "exact", dtype=object))
+    if area_col is not None:  # rows placed by their area code alone default to ``area``
+        only_area = (stripped(frame[area_col]) != "") & (stripped(frame[lat_name]) == "")
+        default = default.where(~only_area.to_numpy(), "area")
     raw_geo = (
-        stripped(frame[geo_col]).str.lower().replace("", "exact")
+        stripped(frame[geo_col]).str.lower().mask(lambda s: s == "", default)
         if geo_col is not None
-        else pd.Series(np.full(n, "exact", dtype=object))
+        else default
     )
     geo = parse_code(raw_geo, geo_col or "geo_precision", GEO_PRECISION, problems)
     level_col = find_column(columns, ("precision_level",))

@@ -52,6 +52,7 @@ class RenderContext:
     measures: dict[str, pd.DataFrame] | None = None
     licensed_rows: bool = False  # rows that may not be republished are embedded
     hotspots: HotspotResult | None = None
+    banner: str = ""
 
 
 def _event_layers_wanted(spec: MapSpec) -> bool:
@@ -123,6 +124,7 @@ def build_map(
             body=[
                 panel.banner_html(source),
                 panel.licensed_banner_html(context.licensed_rows and not spec.aggregates_only),
+                panel.sample_banner_html(context.banner),
                 areas.hatch_defs,
                 info,
                 legend_html([*areas.legends, *event_legends]),

@@ -179,21 +179,21 @@ def encode_events(
             "id": strings(events.get("event_id"), n).tolist(),
             "notes": strings(events.get("notes"), n).tolist(),
         }
-    out: dict[str, Any] = {
+    periods = _periods(grid.period_counts(days, unit)) if unit != "none" and n else None
+    if periods is not None and roles is not None:  # one series per role
+        _, _, index = grid.period_starts(days, unit)
+        per = np.zeros((len(periods["starts"]), max(n_roles, 1)), dtype=np.int64)
+        np.add.at(per, (index, role), 1)
+        periods["roleCounts"] = per.tolist()
+    return {
         "n": n,
         "scale": COORD_SCALE,
         "day0": day0,
         "cols": cols,
         "dicts": dicts,
         "text": text,
-        "periods": _periods(grid.period_counts(days, unit)) if unit != "none" and n else None,
+        "periods": periods,
     }
-    if out["periods"] is not None and roles is not None:  # one series per role
-        _, _, index = grid.period_starts(days, unit)
-        per = np.zeros((len(out["periods"]["starts"]), max(n_roles, 1)), dtype=np.int64)
-        np.add.at(per, (index, role), 1)
-        out["periods"]["roleCounts"] = per.tolist()
-    return out
 
 
 def _periods(counts: grid.PeriodCounts) -> dict[str, Any]:

@@ -47,6 +47,11 @@ def banner_html(source: Provenance) -> str:
     return render("banner", message=trusted(SCHEMATIC_BANNER), title=source.title)
 
 
+def sample_banner_html(note: str) -> str:
+    """Return the banner saying what the shipped sample is (autoescaped), or ``""``."""
+    return render("sample_banner", note=note) if note else ""
+
+
 def panel_html(
     spec: MapSpec,
     *,
