@@ -48,6 +48,7 @@ run() {  # run NAME CMD...: keep going when a benchmark fails, but remember it
 run pipeline "$PYTHON" benchmarks/bench_pipeline.py --sizes "$SIZES" --out "$WORK/pipeline.md"
 run render "$PYTHON" benchmarks/bench_render.py --sizes "$SIZES" --out "$WORK/render.md"
 run join "$PYTHON" benchmarks/bench_join.py --sizes "$SIZES" --out "$WORK/join.md"
+run commands "$PYTHON" benchmarks/bench_commands.py --sizes "${COMMAND_SIZES:-10000,200000,1000000}" --out "$WORK/commands.md"
 for n in ${SIZES//,/ }; do
   run "load-$n" "$PYTHON" benchmarks/bench_load.py --n "$n" --out "$WORK/load-$n.md"
 done
@@ -106,6 +107,7 @@ EOF
   section "Whole pipeline (geo build)" "$WORK/pipeline.md"
   section "Event layers against folium" "$WORK/render.md"
   section "Join" "$WORK/join.md"
+  section "Whole commands (geo join, geo build) against the naive pipeline" "$WORK/commands.md"
   for n in ${SIZES//,/ }; do section "Incident loading, $(commas "$n") rows" "$WORK/load-$n.md"; done
   section "UCDP GED Iraq filter (geo incidents fetch ucdp)" "$WORK/ucdp-filter.md"
   section "Hot spots" "$WORK/hotspots.md"
