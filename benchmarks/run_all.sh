@@ -48,9 +48,11 @@ run() {  # run NAME CMD...: keep going when a benchmark fails, but remember it
 run pipeline "$PYTHON" benchmarks/bench_pipeline.py --sizes "$SIZES" --out "$WORK/pipeline.md"
 run render "$PYTHON" benchmarks/bench_render.py --sizes "$SIZES" --out "$WORK/render.md"
 run join "$PYTHON" benchmarks/bench_join.py --sizes "$SIZES" --out "$WORK/join.md"
+run commands "$PYTHON" benchmarks/bench_commands.py --sizes "${COMMAND_SIZES:-10000,200000,1000000}" --out "$WORK/commands.md"
 for n in ${SIZES//,/ }; do
   run "load-$n" "$PYTHON" benchmarks/bench_load.py --n "$n" --out "$WORK/load-$n.md"
 done
+run ucdp-filter "$PYTHON" benchmarks/bench_ucdp_filter.py --rows 300000 --out "$WORK/ucdp-filter.md"
 run hotspots "$PYTHON" benchmarks/bench_hotspots.py --out "$WORK/hotspots.md"
 run evaluation "$PYTHON" benchmarks/evaluation/schematic_agreement.py --out "$WORK/evaluation.md"
 
@@ -105,7 +107,9 @@ EOF
   section "Whole pipeline (geo build)" "$WORK/pipeline.md"
   section "Event layers against folium" "$WORK/render.md"
   section "Join" "$WORK/join.md"
+  section "Whole commands (geo join, geo build) against the naive pipeline" "$WORK/commands.md"
   for n in ${SIZES//,/ }; do section "Incident loading, $(commas "$n") rows" "$WORK/load-$n.md"; done
+  section "UCDP GED Iraq filter (geo incidents fetch ucdp)" "$WORK/ucdp-filter.md"
   section "Hot spots" "$WORK/hotspots.md"
   section "Schematic boundaries against COD-AB" "$WORK/evaluation.md"
 } >"$WORK/BENCHMARKS.md"

@@ -13,9 +13,10 @@ from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import ValidationError
 from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers, user_krg_line
+from geo.layers import project_layers
 from geo.place import PlaceResult, place_events
 from geo.types import ProjectLayers, Provenance
+from geo.userline import user_krg_line
 
 if TYPE_CHECKING:  # aggregate is imported only by the stats command
     from geo.aggregate import By

@@ -30,8 +30,14 @@ app = typer.Typer(
 )
 boundaries_app = typer.Typer(help="Get, check and list boundary layers.", no_args_is_help=True)
 incidents_app = typer.Typer(
-    help="Check incident files; generate synthetic events.", no_args_is_help=True
+    help="Fetch real incident data (UCDP, ACLED), check files, generate synthetic events.",
+    no_args_is_help=True,
 )
+fetch_app = typer.Typer(
+    help="Download incident data for Iraq into the cache (UCDP GED open; ACLED with an account).",
+    no_args_is_help=True,
+)
+incidents_app.add_typer(fetch_app, name="fetch")
 assets_app = typer.Typer(
     help="Fill and check the offline JavaScript/CSS cache.", no_args_is_help=True
 )
@@ -510,6 +516,73 @@ def incidents_check(
             f"{result.rows_rejected:,} row(s) rejected of {result.rows_read:,} (--strict)",
             hint="see the rejection reasons above; write them with --out rejected.csv",
         )
+
+
+@fetch_app.command("ucdp")
+def incidents_fetch_ucdp(
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="GED version, e.g. 25.1 (default: the newest known)."),
+    ] = None,
+    candidate: Annotated[
+        bool,
+        typer.Option("--candidate", help="Also fetch the monthly Candidate files after it."),
+    ] = False,
+    mirror: Annotated[
+        str | None,
+        typer.Option("--mirror", help="Base URL of a copy holding the same file names."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace cached rows whose download differs from the first."),
+    ] = False,
+) -> None:
+    """Download UCDP GED (CC BY 4.0), keep Iraq's rows and cache them with provenance."""
+    from geo.incidents import fetch_ucdp as fu
+
+    report = fu.fetch_ucdp(
+        version or fu.DEFAULT_VERSION,
+        candidate=candidate,
+        mirror=mirror,
+        force=force,
+        progress=sys.stderr.isatty(),
+    )
+    _echo(report.summary())
+
+
+@fetch_app.command("acled")
+def incidents_fetch_acled(
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First event date, YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last event date, YYYY-MM-DD.")
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Fetch every row again, not only what changed since last."),
+    ] = False,
+) -> None:
+    """Fetch ACLED's Iraq events through its API (account: ACLED_EMAIL/ACLED_PASSWORD or a prompt).
+
+    The first run fetches the period; later runs fetch only rows changed since the
+    last one and apply ACLED's deletions. Credentials are never stored.
+    """
+    from geo.incidents import fetch_acled as fa
+
+    report = fa.fetch_acled(
+        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), full=full
+    )
+    _echo(report.summary())
+
+
+@incidents_app.command("list")
+def incidents_list() -> None:
+    """Show the incident data in the cache and which one `geo build` uses by default."""
+    from geo.incidents import store
+
+    for line in store.listing():
+        _echo(line)
 
 
 @incidents_app.command("synth")

@@ -48,6 +48,7 @@ COLUMNS: dict[str, str] = {
     "quality_flags": "';'-joined data-quality markers such as outside_iraq or "
     "swapped_latlon_fixed; empty when none",
     "synthetic": "True only for generated (synthetic) rows",
+    "provisional": "True for rows not yet vetted by their source (UCDP Candidate events)",
     "geometry": "the event's point, EPSG:4326",
     # --- events: added by the join --------------------------------------------------------
     "adm1_code": "governorate P-code the event is assigned to (empty when unmatched)",

@@ -93,9 +93,30 @@ def _sample() -> Check:
     return Check("sample incidents", True, f"{path.name} (documented events with sources)")
 
 
+def _incidents() -> Check:
+    from geo.incidents import store
+
+    versions = store.cached_ucdp()
+    acled = store.cached_acled()
+    extra = f"; also cached: {acled.describe()}" if acled is not None else ""
+    if versions:
+        newest = versions[0]
+        return Check(
+            "incident data",
+            True,
+            f"{newest.describe()} (used by `geo build` without --incidents){extra}",
+        )
+    return Check(
+        "incident data",
+        False,
+        "none cached: `geo build` uses the shipped sample" + extra,
+        store.SAMPLE_NEXT,
+    )
+
+
 def checks() -> list[Check]:
     """Run every check and return them in a fixed order."""
-    return [_boundaries(), _assets(), _browser(), _sample()]
+    return [_boundaries(), _assets(), _browser(), _sample(), _incidents()]
 
 
 def report() -> str:

@@ -10,7 +10,6 @@ lengths are computed in EPSG:32638; every layer is returned in EPSG:4326.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import unicodedata
 import weakref
@@ -27,10 +26,9 @@ from geo.boundaries.definitions import (
     disputed_data,
     hamrin_data,
 )
-from geo.boundaries.read import read_layer_file
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError, CatalogError
-from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
+from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers
 
 #: Line and point layers: the schema of geo/types.py plus ``length_km`` for lines.
 LINE_COLUMNS: tuple[str, ...] = ("key", "name", "kind", "length_km", "source", "notes", "geometry")
@@ -123,7 +121,7 @@ def _licence(key: str, b: Boundaries | None = None) -> str:
     return entry.licence if b is None else f"{entry.licence} ({b.source.key}: {b.source.licence})"
 
 
-def _zone(
+def zone_frame(
     key: str,
     name: str,
     kind: str,
@@ -133,6 +131,7 @@ def _zone(
     licence: str,
     notes: list[str],
 ) -> gpd.GeoDataFrame:
+    """Return one zone as a one-row frame in the zone schema, with its area in km²."""
     row = {
         "key": key,
         "name": name,
@@ -152,7 +151,7 @@ def _zone(
 # --------------------------------------------------------------------------- zones
 
 
-def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
+def disputedzone_frame(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
     """Dissolve one definition of the disputed territories from the loaded admin layers.
 
     Parameters
@@ -220,7 +219,7 @@ def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
         )
     if partly:
         notes.append(f"partly disputed, included whole: {', '.join(partly)}")
-    return _zone(
+    return zone_frame(
         definition,
         spec.name,
         "disputed-zone",
@@ -288,7 +287,7 @@ def krg_area(b: Boundaries) -> gpd.GeoDataFrame:
     notes.append(
         "a 2019 administrative proxy: it does not follow the October 2017 changes on the ground"
     )
-    return _zone(
+    return zone_frame(
         "krg-area",
         spec.name,
         "krg-area",
@@ -310,7 +309,7 @@ KRG_LINE_CAVEAT = (
 )
 
 
-def _outline_line(area: shapely.Geometry, b: Boundaries, buffer_m: float) -> shapely.Geometry:
+def outline_line(area: shapely.Geometry, b: Boundaries, buffer_m: float) -> shapely.Geometry:
     """Return ``area``'s outline without the international border, in EPSG:32638."""
     metric = gpd.GeoSeries([area, b.country.union_all()], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS)
     line = metric.iat[0].boundary.difference(metric.iat[1].boundary.buffer(buffer_m))
@@ -338,7 +337,7 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     notes: list[str] = []
     area, _ = _krg_parts(b, notes, [])
     spec = disputed_data().krg
-    line = _outline_line(area, b, spec.border_buffer_m)
+    line = outline_line(area, b, spec.border_buffer_m)
     geom = gpd.GeoSeries([line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
     notes.append(
         f"the KRG area's outline without the international border (everything within "
@@ -357,119 +356,6 @@ def krg_line(b: Boundaries) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
     )
-
-
-def user_krg_line(layers: ProjectLayers, path: Path | str) -> tuple[ProjectLayers, Provenance]:
-    """Replace the KRG line (and, from a polygon, the KRG area) with a user's file.
-
-    The file is read and validated like any boundary layer
-    (:func:`geo.boundaries.read.read_layer_file`: CRS enforced, metres without a CRS
-    refused, invalid geometry repaired and reported). Lines (LineString or
-    MultiLineString features) become the KRG line; the KRG area, which says on which
-    side of the line an event lies, stays the 2019 administrative one. Polygons become
-    the KRG area, and their outline without the international border the line.
-
-    Parameters
-    ----------
-    layers
-        The project layers to change.
-    path
-        A GeoJSON or GeoPackage file with line or polygon features.
-
-    Returns
-    -------
-    tuple
-        The changed layers (their notes say what replaced what) and the file's provenance.
-
-    Raises
-    ------
-    BoundaryError
-        When the file cannot be read, has no features, has points or mixed lines and
-        polygons, or lies outside Iraq.
-    """
-    file = Path(path)
-    merged, polygonal, read_notes = _read_user_line(file, layers)
-    sha = hashlib.sha256(file.read_bytes()).hexdigest()
-    name = f"KRG line from {file.name} (user-supplied)"
-    notes = [
-        f"the KRG line is {file.name} (sha256 {sha[:12]}), given with --krg-line; it replaces "
-        "the 2019 administrative boundary of the Kurdistan Region in this map and in the "
-        "seam figures",
-        *read_notes,
-    ]
-    area_frame = layers.krg_area
-    if polygonal:
-        buffer_m = disputed_data().krg.border_buffer_m
-        metric_line = _outline_line(merged, layers.boundaries, buffer_m)
-        line = gpd.GeoSeries([metric_line], crs=METRIC_CRS).to_crs(GEOGRAPHIC_CRS).iat[0]
-        area_frame = _zone(
-            "krg-area",
-            f"KRG area from {file.name} (user-supplied)",
-            "krg-area",
-            [],
-            merged,
-            f"{file.name} (--krg-line)",
-            "as stated by the file's publisher",
-            [f"the KRG area is the polygon(s) in {file.name}, given with --krg-line"],
-        )
-        notes.append("the KRG area (which side of the line an event is on) is the file's polygon")
-    else:
-        line = shapely.line_merge(merged) if isinstance(merged, shapely.MultiLineString) else merged
-        metric_line = gpd.GeoSeries([line], crs=GEOGRAPHIC_CRS).to_crs(METRIC_CRS).iat[0]
-        notes.append(
-            "the side of the line (in_krg_area) still comes from the 2019 administrative "
-            "KRG area; give a polygon to set both"
-        )
-    row = {
-        "key": "krg-line",
-        "name": name,
-        "kind": "user-supplied",
-        "length_km": round(metric_line.length / 1e3, 3),
-        "source": f"{file.name} (--krg-line, sha256 {sha[:12]})",
-        "notes": " | ".join(notes),
-        "geometry": line,
-    }
-    frame = gpd.GeoDataFrame(
-        [row], columns=list(LINE_COLUMNS), geometry="geometry", crs=GEOGRAPHIC_CRS
-    )
-    kept = tuple(n for n in layers.notes if not n.startswith(("krg-line:", "krg-area:")))
-    changed = dataclasses.replace(
-        layers,
-        krg_line=frame,
-        krg_area=area_frame,
-        notes=(*kept, *(f"krg-line: {n}" for n in notes)),
-    )
-    provenance = Provenance(
-        key="krg-line:user",
-        title=name,
-        licence="as stated by the file's publisher (not recorded in the file)",
-        attribution="the file's publisher",
-        version=sha[:12],
-        kind="project",
-        files=((file.name, sha),),
-        notes="; ".join(notes),
-    )
-    return changed, provenance
-
-
-def _read_user_line(file: Path, layers: ProjectLayers) -> tuple[shapely.Geometry, bool, list[str]]:
-    """Read a ``--krg-line`` file: its merged geometry, whether it is polygonal, read notes."""
-    gdf, read_notes = read_layer_file(file)
-    kinds = set(gdf.geometry.geom_type)
-    lines, polygons = {"LineString", "MultiLineString"}, {"Polygon", "MultiPolygon"}
-    if not (kinds <= lines or kinds <= polygons):
-        raise BoundaryError(
-            f"{file}: --krg-line needs line or polygon features, got {', '.join(sorted(kinds))}",
-            hint="give the line as LineString features, or the KRG area as Polygon features",
-        )
-    merged = shapely.union_all(gdf.geometry.to_numpy())
-    country = layers.boundaries.country.union_all()
-    if not merged.intersects(country.buffer(0.5)):
-        raise BoundaryError(
-            f"{file}: the line lies outside Iraq (bounds {merged.bounds})",
-            hint="check the file's CRS and coordinates (longitude, latitude)",
-        )
-    return merged, kinds <= polygons, list(read_notes)
 
 
 # --------------------------------------------------------------------------- Hamrin
@@ -588,7 +474,7 @@ def hamrin_area(b: Boundaries) -> gpd.GeoDataFrame:
             members.extend(rows["code"])
         if parts:
             geom = shapely.union_all(parts)
-            return _zone(
+            return zone_frame(
                 "hamrin-area",
                 data.area_name,
                 "focus-area",
@@ -608,7 +494,7 @@ def hamrin_area(b: Boundaries) -> gpd.GeoDataFrame:
         f"ridge buffered by {data.fallback_buffer_km:g} km and clipped to the country, "
         f"not the {len(data.members)} listed sub-districts (about {data.expected_km2:,.0f} km²)"
     )
-    return _zone(
+    return zone_frame(
         "hamrin-area",
         f"{data.area_name} (approximate)",
         "focus-area",
@@ -725,8 +611,8 @@ def project_layers(b: Boundaries) -> ProjectLayers:
         return _PROJECT_LAYERS[b]
     layers = ProjectLayers(
         boundaries=b,
-        disputed_unami=disputed_zone(b, "unami-2009"),
-        disputed_wide=disputed_zone(b, "article-140-wide"),
+        disputed_unami=disputedzone_frame(b, "unami-2009"),
+        disputed_wide=disputedzone_frame(b, "article-140-wide"),
         krg_area=krg_area(b),
         krg_line=krg_line(b),
         hamrin_area=hamrin_area(b),

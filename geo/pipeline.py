@@ -8,9 +8,6 @@ map pages. Each map is rebuilt only when something it depends on changed
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,19 +23,19 @@ from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError, InputError
 from geo.hotspots import HotspotResult
 from geo.incidents import Format, LoadResult, load_incidents, load_sample
+from geo.incidents import store as incident_store
 from geo.incidents.filters import filter_mask
 from geo.incidents.sample import sample_banner
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers, user_krg_line
+from geo.layers import project_layers
+from geo.manifest import Manifest, code_fingerprint, fingerprint
 from geo.paths import offline
 from geo.place import PlaceResult, place_events
-from geo.render.safe import script_json
 from geo.spec import Filters, HotspotLevel, MapSpec, load_specs
 from geo.types import ROLES, Level, ProjectLayers, Provenance
+from geo.userline import user_krg_line
 from geo.write import write_text
 
-MANIFEST = ".geo-manifest.json"
-_BUILT = "_built"  # the manifest member holding each page's build date
 Progress = Callable[[str], None]
 
 
@@ -96,47 +93,6 @@ class BuildReport:
 
 
 @dataclass(frozen=True)
-class Manifest:
-    """Which inputs each page in an output folder was last built from.
-
-    One key per map name: a fingerprint of everything the page depends on.
-    A page whose key matches and whose files exist is left as it is. ``built``
-    keeps the build date each page shows, so the index of a later build shows
-    the same date as a page it left unchanged.
-    """
-
-    path: Path
-    keys: dict[str, str] = field(default_factory=dict)
-    built: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, out_dir: Path) -> Manifest:
-        """Return the manifest of ``out_dir`` (empty when missing or unreadable)."""
-        path = out_dir / MANIFEST
-        try:
-            keys = json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            keys = {}
-        keys = keys if isinstance(keys, dict) else {}
-        built = keys.pop(_BUILT, {})
-        return cls(path, keys, built if isinstance(built, dict) else {})
-
-    def is_fresh(self, name: str, key: str, *files: Path) -> bool:
-        """Return whether map ``name`` was built from ``key`` and all its ``files`` exist."""
-        return self.keys.get(name) == key and all(f.exists() for f in files)
-
-    def record(self, name: str, key: str, built: str) -> None:
-        """Note that map ``name`` is now built from ``key``, on the date ``built``."""
-        self.keys[name] = key
-        self.built[name] = built
-
-    def write(self) -> Path:
-        """Write the manifest (atomically) and return its path."""
-        data = {**self.keys, _BUILT: self.built}
-        return write_text(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
-
-
-@dataclass(frozen=True)
 class AssetState:
     """The offline asset cache a build draws its pages with."""
 
@@ -161,26 +117,6 @@ def prepare_assets(*, progress: Progress | None = None) -> AssetState:
     return AssetState(assets.AssetStore.open())
 
 
-@functools.cache
-def _code_fingerprint() -> str:
-    """Return a hash of the installed package's code and static files.
-
-    A page depends on the code that drew it, so a changed tool (even at the
-    same version number, as in a development checkout) rebuilds every map.
-    """
-    root = Path(geo.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".js", ".css", ".toml", ".j2"} and "_data" not in path.parts:
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _fingerprint(*parts: object) -> str:
-    return hashlib.sha256(script_json([str(p) for p in parts]).encode()).hexdigest()
-
-
 def _sources(
     resolved: Resolved, loaded: LoadResult, extra: Sequence[Provenance] = ()
 ) -> tuple[Provenance, ...]:
@@ -200,12 +136,12 @@ def _inputs_key(
     *options: object,
 ) -> str:
     """Return the fingerprint of everything every page depends on, besides its spec."""
-    return _fingerprint(
+    return fingerprint(
         *(d.sha256 for d in loaded.datasets),
         resolved.boundaries.source.version,
         *(h for _n, h in resolved.boundaries.source.files),
         geo.__version__,
-        _code_fingerprint(),
+        code_fingerprint(),
         store.fingerprint(),
         *options,
     )
@@ -244,6 +180,7 @@ class _Run:
     store: assets.AssetStore
     sources: tuple[Provenance, ...]
     inputs_key: str
+    incident_note: str
     built: str
     aggregates_only: bool
     licensed_rows: bool
@@ -354,7 +291,7 @@ def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
         sources=run.sources,
         filters=selection.caption,
         period=_period(events),
-        caveats=tuple(run.layers.notes) + tuple(run.resolved.boundaries.report[:5]),
+        caveats=(run.incident_note, *run.layers.notes, *run.resolved.boundaries.report[:5]),
         acled=any(d.acled for d in run.loaded.datasets),
         built=run.built,
         tool_version=geo.__version__,
@@ -376,7 +313,7 @@ def _build_one(
     events = selection.events
     target = run.out_dir / f"{spec.name}.html"
     png_path = target.with_suffix(".png") if run.png else None
-    key = _fingerprint(run.inputs_key, spec.digest)
+    key = fingerprint(run.inputs_key, spec.digest)
     if run.aggregates_only:
         spec = replace(spec, aggregates_only=True)
     mode = render.choose_mode(len(events), aggregates_only=spec.aggregates_only)
@@ -390,6 +327,7 @@ def _build_one(
         sources=tuple(s.title for s in run.sources),
         citations=_citations(run.loaded),
         built=run.built,
+        incidents=run.incident_note,
     )
     files = (target,) if png_path is None else (target, png_path)
     if not run.force and manifest.is_fresh(spec.name, key, *files):
@@ -412,8 +350,45 @@ def _build_one(
     ), entry
 
 
-def _notes(resolved: Resolved, asset_state: AssetState) -> tuple[str, ...]:
-    notes = []
+def _load(
+    incidents: Sequence[Path | str], incident_format: Format, read_options: dict[str, Any]
+) -> tuple[LoadResult, incident_store.DefaultIncidents | None]:
+    """Load the given files; with none, the cached UCDP data, else the shipped sample."""
+    if incidents:
+        return load_incidents(list(incidents), format=incident_format, **read_options), None
+    default = incident_store.default_incidents()
+    if default.paths:
+        return load_incidents(list(default.paths), format="ucdp"), default
+    return load_sample(), default
+
+
+def _incident_note(loaded: LoadResult, default: incident_store.DefaultIncidents | None) -> str:
+    """Return the sentence every page and the index carry on which incident data was used."""
+    if default is not None and default.sample:
+        return (
+            "Incidents: the shipped sample of documented IS incidents (a small illustration, "
+            "not a complete record); fetch real data with `geo incidents fetch ucdp`."
+        )
+    names = ", ".join(d.name for d in loaded.datasets)
+    provisional = sum(d.rows_accepted for d in loaded.datasets if d.provisional)
+    how = "cached UCDP data (used because no incident file was given)" if default else "given files"
+    licences = "; ".join(dict.fromkeys(d.licence for d in loaded.datasets if d.licence))
+    text = f"Incidents: {how}: {names}." + (f" Licence: {licences}." if licences else "")
+    if provisional:
+        text += (
+            f" {provisional:,} rows are UCDP Candidate events: provisional, not yet vetted for GED."
+        )
+    return text
+
+
+def _notes(
+    resolved: Resolved,
+    asset_state: AssetState,
+    default: incident_store.DefaultIncidents | None = None,
+    *,
+    rows_withheld: bool = False,
+) -> tuple[str, ...]:
+    notes = [default.detail] if default is not None else []
     if resolved.schematic:
         notes.append(
             "note: maps use the approximate schematic boundaries; run "
@@ -423,6 +398,13 @@ def _notes(resolved: Resolved, asset_state: AssetState) -> tuple[str, ...]:
         notes.append(
             "note: the offline asset cache is incomplete, so pages load Leaflet from the "
             f"network; run `geo assets fetch` once online{asset_state.problem}"
+        )
+    if default is not None and default.sample:
+        notes.append(f"note: maps use the shipped sample; {incident_store.SAMPLE_NEXT}")
+    if rows_withheld:
+        notes.append(
+            "note: ACLED's licence forbids republishing its rows, so the maps show "
+            "aggregates only; pass --include-rows to embed the rows for internal use"
         )
     return tuple(notes)
 
@@ -459,8 +441,7 @@ def build(
     incident_format
         Reader to use (``auto`` detects it from the header).
     read_options
-        More reader options of :func:`geo.incidents.load_incidents` (``lat_col``,
-        ``lon_col``, ``date_format``, ``fix_swapped``), as ``geo incidents check`` takes.
+        More options of :func:`geo.incidents.load_incidents` (``lat_col``, ``fix_swapped`` …).
     out
         Output folder (default :func:`default_output_dir`).
     date_from, date_to
@@ -476,20 +457,15 @@ def build(
     maps_dir
         A folder of your own map specs to use instead of the shipped ones.
     roles
-        Keep only events with these roles (``is_attack``, ``against_is``,
-        ``clash``, ``none``), on top of each spec's filters.
+        Keep only events with these roles (:data:`geo.types.ROLES`), on top of spec filters.
     krg_line
-        A GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the
-        2019 administrative boundary (:func:`geo.layers.user_krg_line`).
+        A line or polygon file replacing the KRG line (:func:`geo.userline.user_krg_line`).
     is_only
-        ``False`` maps every event, ``True`` IS-involved events only, for every
-        map; ``None`` (default) follows each spec (the shipped ones: IS only).
+        ``True``/``False``: IS-involved events only / every event; ``None``: as each spec.
     include_rows
-        Embed event rows whose licence forbids republishing them (ACLED); by
-        default such builds are aggregates only. Pages then carry a banner.
+        Embed rows whose licence forbids republishing them (ACLED), under a banner.
     allow_empty
-        Build even when no event is accepted; by default that is refused with
-        an :class:`~geo.errors.InputError` before anything is written.
+        Build even when no event is accepted (else :class:`~geo.errors.InputError`).
     progress
         Called with a short message at each step.
 
@@ -502,20 +478,136 @@ def build(
     out_dir = Path(out) if out is not None else default_output_dir()
     specs = load_specs(tuple(names), folder=Path(maps_dir) if maps_dir else None)
 
-    render.polygons.preload()
+    read = (incidents, incident_format, dict(read_options or {}))
+    inputs = _prepare(*read, boundaries=boundaries, krg_line=krg_line, empty=allow_empty, say=say)
+    asset_state = prepare_assets(progress=say)
+    withheld = inputs.licensed and not include_rows
+    aggregates_only = aggregates_only or withheld
+    run = _start_run(
+        inputs,
+        asset_state.store,
+        out_dir=out_dir,
+        key=(date_from, date_to, aggregates_only, is_only, *roles),
+        aggregates_only=aggregates_only,
+        licensed_rows=inputs.licensed and include_rows,
+        flags=(force, png),
+        say=say,
+    )
+    manifest = Manifest.read(out_dir)
+    selections = _selections(
+        specs, run.events, is_only=is_only, date_from=date_from, date_to=date_to, roles=roles
+    )
+    results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
+
+    say("index")
+    index = _write_index(out_dir, [entry for _output, entry in results], built=run.built)
+    manifest.write()
+    outputs = tuple(output for output, _entry in results)
+    notes = _notes(inputs.resolved, asset_state, inputs.default, rows_withheld=withheld)
+    report = (inputs.resolved, inputs.loaded, inputs.joined, outputs, index, notes, inputs.placed)
+    return BuildReport(out_dir, *report)
+
+
+@dataclass(frozen=True, eq=False)
+class _Inputs:
+    """What a build reads before it draws: boundaries, layers, events placed and joined."""
+
+    resolved: Resolved
+    layers: ProjectLayers
+    line_sources: tuple[Provenance, ...]
+    loaded: LoadResult
+    default: incident_store.DefaultIncidents | None
+    placed: PlaceResult
+    joined: JoinResult
+
+    @property
+    def licensed(self) -> bool:
+        """Whether any input's licence forbids republishing its rows (ACLED)."""
+        return any(d.acled for d in self.loaded.datasets)
+
+
+def _prepare(
+    incidents: Sequence[Path | str],
+    incident_format: Format,
+    read_options: dict[str, Any],
+    *,
+    boundaries: Path | str | None,
+    krg_line: Path | str | None,
+    empty: bool,
+    say: Progress,
+) -> _Inputs:
+    """Resolve boundaries and layers, load the incidents, place and join them."""
+    render.polygons.preload()  # mapclassify imports meanwhile
     say("boundaries")
+    resolved, layers, line_sources = _layers(boundaries, krg_line)
+    say("incidents")
+    loaded, default = _load(incidents, incident_format, read_options)
+    _refuse_empty(loaded, allow_empty=empty)
+    say("join")
+    placed = place_events(loaded.events, layers)
+    joined = join_events(placed.events, layers)
+    return _Inputs(resolved, layers, line_sources, loaded, default, placed, joined)
+
+
+def _is_sample(default: incident_store.DefaultIncidents | None) -> bool:
+    """Whether the build fell back to the shipped sample (no file given, none cached)."""
+    return default is not None and default.sample
+
+
+def _start_run(
+    inputs: _Inputs,
+    store: assets.AssetStore,
+    *,
+    out_dir: Path,
+    key: tuple[Any, ...],
+    aggregates_only: bool,
+    licensed_rows: bool,
+    flags: tuple[bool, bool],
+    say: Progress,
+) -> _Run:
+    """Return what every map of this build shares (``flags``: force, png)."""
+    loaded, default = inputs.loaded, inputs.default
+    versions = (p.version for p in inputs.line_sources)
+    return _Run(
+        out_dir=out_dir,
+        resolved=inputs.resolved,
+        layers=inputs.layers,
+        loaded=loaded,
+        events=inputs.joined.events,
+        store=store,
+        sources=_sources(inputs.resolved, loaded, inputs.line_sources),
+        inputs_key=_inputs_key(inputs.resolved, loaded, store, *key, *versions),
+        incident_note=_incident_note(loaded, default),
+        built=provenance.run_date(),
+        aggregates_only=aggregates_only,
+        licensed_rows=licensed_rows,
+        force=flags[0],
+        png=flags[1],
+        say=say,
+        banner=_sample_banner(loaded, inputs.placed) if _is_sample(default) else "",
+    )
+
+
+def _write_index(out_dir: Path, entries: list[render.IndexEntry], *, built: str) -> Path:
+    """Write the index page, dated as the newest page it lists (a date a page shows)."""
+    index_built = max((e.built for e in entries), default=built)
+    return write_text(out_dir / "index.html", render.index_html(entries, built=index_built))
+
+
+def _layers(
+    boundaries: Path | str | None, krg_line: Path | str | None
+) -> tuple[Resolved, ProjectLayers, tuple[Provenance, ...]]:
+    """Resolve the boundaries and derive the project layers (with a user's KRG line)."""
     resolved = resolve_boundaries(boundaries)
     layers = project_layers(resolved.boundaries)
-    line_sources: tuple[Provenance, ...] = ()
-    if krg_line is not None:
-        layers, line_prov = user_krg_line(layers, krg_line)
-        line_sources = (line_prov,)
-    say("incidents")
-    loaded = (
-        load_incidents(list(incidents), format=incident_format, **dict(read_options or {}))
-        if incidents
-        else load_sample()
-    )
+    if krg_line is None:
+        return resolved, layers, ()
+    layers, line_prov = user_krg_line(layers, krg_line)
+    return resolved, layers, (line_prov,)
+
+
+def _refuse_empty(loaded: LoadResult, *, allow_empty: bool) -> None:
+    """Refuse a build with no accepted event (unless allowed): maps are left as they were."""
     if len(loaded.events) == 0 and not allow_empty:
         names = ", ".join(d.name for d in loaded.datasets) or "the input"
         raise InputError(
@@ -523,45 +615,21 @@ def build(
             f"{loaded.rows_rejected:,}); nothing built, previous maps left as they were",
             hint="check the file with `geo incidents check`, or pass --allow-empty",
         )
-    licensed = any(d.acled for d in loaded.datasets)
-    if licensed and not include_rows:
-        aggregates_only = True
-    say("join")
-    placed = place_events(loaded.events, layers)
-    joined = join_events(placed.events, layers)
-    asset_state = prepare_assets(progress=say)
 
-    run = _Run(
-        out_dir=out_dir,
-        resolved=resolved,
-        layers=layers,
-        loaded=loaded,
-        events=joined.events,
-        store=asset_state.store,
-        sources=_sources(resolved, loaded, line_sources),
-        inputs_key=_inputs_key(
-            resolved,
-            loaded,
-            asset_state.store,
-            date_from,
-            date_to,
-            aggregates_only,
-            is_only,
-            *roles,
-            *(p.version for p in line_sources),
-        ),
-        built=provenance.run_date(),
-        aggregates_only=aggregates_only,
-        licensed_rows=licensed and include_rows,
-        force=force,
-        png=png,
-        say=say,
-        banner="" if incidents else _sample_banner(loaded, placed),
-    )
-    manifest = Manifest.read(out_dir)
-    selections = {  # maps with the same filters share one selection
+
+def _selections(
+    specs: Sequence[MapSpec],
+    events: gpd.GeoDataFrame,
+    *,
+    is_only: bool | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    roles: Sequence[str],
+) -> dict[Filters, gpd.GeoDataFrame]:
+    """Return the events each distinct spec filter selects (maps with equal filters share)."""
+    return {
         f: _select(
-            run.events,
+            events,
             f if is_only is None else replace(f, is_only=is_only),
             date_from=date_from,
             date_to=date_to,
@@ -569,18 +637,3 @@ def build(
         )
         for f in dict.fromkeys(spec.filters for spec in specs)
     }
-    results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
-
-    say("index")
-    entries = [entry for _output, entry in results]
-    index_built = max((e.built for e in entries), default=run.built)  # a date a page shows
-    index = write_text(out_dir / "index.html", render.index_html(entries, built=index_built))
-    manifest.write()
-    outputs = tuple(output for output, _entry in results)
-    notes = _notes(resolved, asset_state)
-    if licensed and not include_rows:
-        notes += (
-            "note: ACLED's licence forbids republishing its rows, so the maps show "
-            "aggregates only; pass --include-rows to embed the rows for internal use",
-        )
-    return BuildReport(out_dir, resolved, loaded, joined, outputs, index, notes, placed)

@@ -68,7 +68,8 @@ ZONE_COLUMNS: tuple[str, ...] = (
 #: IS-filter rule that matched, empty when none did; ``role`` the event's role
 #: with respect to IS (``is_attack``, ``against_is``, ``clash`` or ``none``; see
 #: :mod:`geo.incidents.roles`); ``synthetic`` True only for
-#: generated rows; ``precision_level`` the finest admin level the location can
+#: generated rows; ``provisional`` True for rows not yet vetted by their source
+#: (UCDP Candidate events); ``precision_level`` the finest admin level the location can
 #: support: ``point`` (exact or near), ``subdistrict``, ``district``,
 #: ``governorate`` or ``country`` (UCDP ``where_prec`` 3 → district, 4 →
 #: governorate, 5 → governorate, 6-7 → country; ACLED ``geo_precision`` 3 →
@@ -108,6 +109,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "role",
     "quality_flags",
     "synthetic",
+    "provisional",
     "geometry",
 )
 

@@ -184,6 +184,7 @@ def synthetic_events(n: int = 12, *, hostile: str | None = None, seed: int = 0) 
             "role": [("is_attack", "against_is", "clash")[i % 3] for i in range(n)],
             "quality_flags": "",
             "synthetic": True,
+            "provisional": [i % 7 == 3 for i in range(n)],
             "adm1_code": gov,
             "adm1_name": gov,
             "adm2_code": dist,

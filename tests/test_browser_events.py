@@ -77,6 +77,19 @@ def test_clicking_an_event_opens_its_popup_with_the_source_link(
     assert "Islamic State" in content and "synthetic, line" in content and "A note" in content
 
 
+def test_provisional_event_popup_says_so(open_page, tmp_path, offline_assets):
+    frame = synthetic_events(12)  # events 3 and 10 are provisional (UCDP Candidate events)
+    path = write_page(tmp_path, frame, offline_assets)
+    page, errors, dialogs = open_page(path)
+    assert ready(page) and errors == [] and dialogs == []
+    texts = [
+        page.evaluate(f"(i) => {CONTROLLER}.popup(i).textContent", i) for i in range(len(frame))
+    ]
+    flagged = [t for t in texts if "PROVISIONAL" in t]
+    assert len(flagged) == int(frame["provisional"].sum()) == 2
+    assert all("Status" in t and "not yet vetted" in t for t in flagged)
+
+
 @pytest.mark.parametrize(
     ("draw", "mode"), [("points", "full"), ("points", "compact"), ("cluster", "full")]
 )

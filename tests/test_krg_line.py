@@ -15,7 +15,8 @@ from geo import pipeline
 from geo.boundaries.resolve import resolve_boundaries
 from geo.cli import main
 from geo.errors import BoundaryError
-from geo.layers import KRG_LINE_CAVEAT, project_layers, user_krg_line
+from geo.layers import KRG_LINE_CAVEAT, project_layers
+from geo.userline import user_krg_line
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Wording that is wrong for the administrative boundary.

@@ -190,6 +190,18 @@ def test_precision_classes_and_hollow_legend():
     assert len(hollow) == 1 and hollow[0].count == 2 and "area centroid" in hollow[0].label
 
 
+def test_provisional_events_are_named_in_legend_and_popup_status():
+    events = synthetic_events(14)  # events 3 and 10 are provisional
+    html, legends = render(events, make_spec())
+    assert "2 of these events are provisional (UCDP Candidate events" in legends[0].note
+    blob = blob_of(html)["points"]
+    statuses = [row[2] for row in blob["dicts"]["src"]]
+    assert packing.PROVISIONAL_STATUS in statuses and "" in statuses
+    events["provisional"] = False
+    _, legends = render(events, make_spec())
+    assert "provisional" not in legends[0].note
+
+
 def test_events_without_coordinates_are_reported_not_dropped():
     events = synthetic_events(6)
     events.loc[2, "latitude"] = np.nan

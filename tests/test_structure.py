@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 GEO = Path(__file__).resolve().parents[1] / "geo"
 MAX_MODULE_LINES = 700
 MAX_FUNCTION_LINES = 100
@@ -50,11 +48,6 @@ def test_no_module_over_700_lines():
     assert long == {}, "split these modules into rooms of one job each"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="parse_spec is short now (TOML reader); incidents/load.py _read_csv and "
-    "pipeline.build grew past 100 lines again on main",
-)
 def test_no_function_over_100_lines():
     long = [f for p in _modules() for f in _long_functions(p)]
     assert long == [], "split these functions into named steps"

@@ -284,6 +284,7 @@ def assemble(
             "source_row": np.asarray(lines, dtype=np.int64),
             "quality_flags": flags,
             "synthetic": synthetic.to_numpy(dtype=bool),
+            "provisional": np.zeros(n, dtype=bool),
         },
         copy=False,
     )

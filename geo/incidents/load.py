@@ -14,7 +14,6 @@ once, for the rows kept.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import os
@@ -42,6 +41,7 @@ from geo.incidents.filters import filter_mask, is_sides
 from geo.incidents.rawcsv import RawTable, read_strings
 from geo.incidents.result import DatasetInfo, Format, LoadResult
 from geo.incidents.roles import derive_roles
+from geo.incidents.sniff import check_is_incident_table, choose_format
 from geo.incidents.validate import Problems, stripped
 from geo.types import EVENT_COLUMNS, REJECTION_COLUMNS
 from geo.write import sha256_file, write_text
@@ -93,56 +93,6 @@ def max_rows_default() -> int:
         ) from exc
 
 
-def _choose_format(path: Path, columns: list[str], requested: Format) -> str:
-    names = set(columns)
-    if requested == "auto":
-        if acled.looks_like(names):
-            return "acled"
-        if ucdp.looks_like(names):
-            return "ucdp"
-        return "csv"
-    required = {"acled": acled.REQUIRED, "ucdp": ucdp.REQUIRED}.get(requested, ())
-    missing = [c for c in required if c not in names]
-    if missing:
-        raise InputError(
-            f"{path}: line 1: missing {requested.upper()} column(s) {', '.join(missing)}",
-            hint="check the export, or choose another format (--format)",
-        )
-    return requested
-
-
-def _check_is_incident_table(
-    path: Path, body: Content, *, lat_col: str | None, lon_col: str | None
-) -> None:
-    """Refuse a file whose first line names no date and no coordinate column.
-
-    Such a file (a README, a report, a spreadsheet of something else) is not
-    an incident table; saying so beats a parser error deeper in the file.
-    """
-    head = bytes(body[: 1 << 16]).decode("utf-8", errors="replace")
-    first = next(iter(head.splitlines()), "")
-    try:
-        names = next(csv.reader([first]), [])
-    except csv.Error:
-        names = [first]
-    names = [n.strip() for n in names]
-    wanted = set(names)
-    if acled.looks_like(wanted) or ucdp.looks_like(wanted):
-        return
-    date = table.find_column(names, table.DATE_NAMES)
-    lat = table.find_column(names, (lat_col.lower(),) if lat_col else table.LAT_NAMES)
-    lon = table.find_column(names, (lon_col.lower(),) if lon_col else table.LON_NAMES)
-    if date is None and (lat is None or lon is None):
-        shown = ", ".join(repr(n[:40]) for n in names[:8]) + (" …" if len(names) > 8 else "")
-        raise InputError(
-            f"{path}: not an incident table: no date column ({'/'.join(table.DATE_NAMES)}) "
-            f"and no latitude/longitude columns in line 1, which has {len(names)} "
-            f"column(s): {shown}",
-            hint="pass an ACLED, UCDP GED, CSV, GeoJSON or GeoPackage incident file "
-            "(or name its columns with --lat/--lon)",
-        )
-
-
 def _read_csv(
     path: Path,
     data: Content,
@@ -156,7 +106,7 @@ def _read_csv(
 ) -> _FilePart:
     def reader_columns(names: list[str]) -> frozenset[str] | None:
         """Check the header against the format; return the columns its reader uses."""
-        fmt = _choose_format(path, names, requested)
+        fmt = choose_format(path, names, requested)
         module = _READERS.get(fmt)
         if module is None:
             return None
@@ -171,13 +121,13 @@ def _read_csv(
 
     body, encoding = to_utf8(data, path, check=False)
     if requested in ("auto", "csv"):
-        _check_is_incident_table(path, body, lat_col=lat_col, lon_col=lon_col)
+        check_is_incident_table(path, body, lat_col=lat_col, lon_col=lon_col)
     try:
         raw = read_strings(body, path, max_rows=max_rows, columns=reader_columns)
     except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
         body, encoding = to_utf8(data, path, check=True)
         raw = _read_decoded(body, path, encoding, max_rows=max_rows, columns=reader_columns)
-    fmt = _choose_format(path, raw.names, requested)
+    fmt = choose_format(path, raw.names, requested)
     module = _READERS.get(fmt)
     problems = Problems()
     if module is not None:
@@ -251,6 +201,11 @@ def _csv_info(
     if synthetic:  # generated rows in ACLED's layout are not ACLED data
         licence, citation = SYNTHETIC_LICENCE, SYNTHETIC_CITATION
         notes.append("synthetic rows (not real events)")
+    provisional = fmt == "ucdp" and ucdp.is_candidate_file(path.name)
+    if provisional:  # the frame's rows are marked too (it is this file's own frame)
+        citation = ucdp.CANDIDATE_CITATION
+        frame["provisional"] = True
+        notes.append("UCDP Candidate events: provisional, not yet vetted for GED")
     return DatasetInfo(
         name=path.name,
         path=str(path),
@@ -265,6 +220,7 @@ def _csv_info(
         acled=fmt == "acled" and not synthetic,
         synthetic=synthetic,
         notes="; ".join(notes),
+        provisional=provisional,
     )
 
 

@@ -39,6 +39,8 @@ class DatasetInfo:
         show aggregates only.
     synthetic
         True when the file holds generated rows (``SYN-`` ids).
+    provisional
+        True when the file's rows are provisional (UCDP Candidate events).
     notes
         Anything worth telling the reader (sample data, header only, re-encoding).
     """
@@ -56,6 +58,7 @@ class DatasetInfo:
     acled: bool = False
     synthetic: bool = False
     notes: str = ""
+    provisional: bool = False
 
     def provenance(self) -> Provenance:
         """Return this file as a :class:`geo.types.Provenance` record for maps."""

@@ -24,6 +24,8 @@ Mapping rules
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from geo.incidents.canonical import Mapped
@@ -68,6 +70,22 @@ CITATION = (
     "Dataset, Journal of Peace Research 50(4), and Högbladh, S. (2019) UCDP GED "
     "Codebook, Uppsala University"
 )
+CANDIDATE_CITATION = (
+    "Uppsala Conflict Data Program (UCDP) Candidate Events Dataset (provisional, "
+    "not yet vetted for GED); cite Hegre, H., Croicu, M., Eck, K. and Högbladh, S. (2020) "
+    "Introducing the UCDP Candidate Events Dataset, Research & Politics 7(3), and "
+    + CITATION.split("; cite ", 1)[1]
+)
+#: UCDP Candidate files are named ``GEDEvent_v{yy}_0_{month}.csv`` (minor version 0);
+#: their rows are provisional. The cache keeps that name (``…_IRQ.csv``).
+CANDIDATE_FILE = re.compile(r"^GEDEvent_v\d+_0_\d+(?:_IRQ)?\.csv$", re.IGNORECASE)
+
+
+def is_candidate_file(name: str) -> bool:
+    """Return True for a UCDP Candidate file name (provisional events)."""
+    return CANDIDATE_FILE.match(name) is not None
+
+
 _TEXTS = {
     "actor1": "side_a",
     "actor2": "side_b",

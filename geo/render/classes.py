@@ -10,7 +10,7 @@ import pandas as pd
 from geo.constants import band_index
 from geo.grid import DECADES, GRID_DEG
 from geo.render.legend import Legend, LegendItem
-from geo.render.packing import strings
+from geo.render.packing import status_column, strings
 from geo.render.seam import BAND_COLORS, INSIDE_COLOR, seam_bands
 from geo.spec import MapSpec
 
@@ -110,6 +110,17 @@ def grid_legend(grid: dict[str, Any]) -> Legend:
         title=f"Events per {GRID_DEG}° cell",
         items=items,
         note=f"{grid['n']:,} events in {len(grid['count']):,} cells; counts are cells per class.",
+    )
+
+
+def provisional_note(frame: pd.DataFrame) -> str:
+    """Return the legend's sentence on provisional events, or ``""`` when there are none."""
+    count = int(status_column(frame).ne("").sum()) if len(frame) else 0
+    if not count:
+        return ""
+    return (
+        f"{count:,} of these events are provisional (UCDP Candidate events, not yet vetted "
+        "for GED); their popups say so."
     )
 
 

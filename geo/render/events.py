@@ -38,10 +38,10 @@ from folium.template import Template
 
 from geo.grid import GRID_DEG, Unit
 from geo.render import safe
-from geo.render.classes import GRID_COLORS, classify, grid_legend, hollow_item
+from geo.render.classes import GRID_COLORS, classify, grid_legend, hollow_item, provisional_note
 from geo.render.html import RawHtml, static
 from geo.render.legend import Legend
-from geo.render.packing import Mode, encode_events, encode_grid, sort_events
+from geo.render.packing import Mode, encode_events, encode_grid, sort_events, status_column
 from geo.render.roles import ROLE_KEYS, ROLE_LAYERS, headlines, role_blob, role_codes, role_legend
 from geo.render.seam import SeamChart
 from geo.render.timeslider import TimeSlider
@@ -163,6 +163,9 @@ class EventLayer(JSCSSMixin, folium.map.Layer):
         self.default_css = list(css or [])
 
 
+MISSING_NOTE = "{:,} events without coordinates are not drawn (they are in the joined table)."
+
+
 def add_event_layers(
     m: folium.Map,
     events: gpd.GeoDataFrame,
@@ -200,16 +203,14 @@ def add_event_layers(
     if mode not in MODE_NOTES:
         raise ValueError(f"mode must be one of {', '.join(MODE_NOTES)}, got {mode!r}")
     frame, missing = _located(events)
+    frame["status"] = status_column(frame)
+    provisional = provisional_note(frame)
     unit: Unit = spec.time if spec.time in ("week", "month") else "none"
     want_points = spec.has("events") and spec.events.mode != "none"
     want_grid = spec.has("grid") or (mode == "aggregate" and want_points)
     want_heat = spec.has("heat")
     legends: list[Legend] = []
-    missing_note = (
-        f"{missing:,} events without coordinates are not drawn (they are in the joined table)."
-        if missing
-        else ""
-    )
+    missing_note = MISSING_NOTE.format(missing) if missing else ""
 
     for filename in ("events.js", "events.css"):
         add_static(m, filename)
@@ -231,7 +232,12 @@ def add_event_layers(
             hollow = hollow_item(frame)
             items = legend.items + ((hollow,) if hollow else ())
             too_many = spec.events.mode == "cluster" and len(frame) > CLUSTER_MAX
-            note = _join(MODE_NOTES[mode], CLUSTER_NOTE if too_many else "", missing_note)
+            note = _join(
+                MODE_NOTES[mode],
+                CLUSTER_NOTE if too_many else "",
+                provisional,
+                missing_note,
+            )
             legends.append(Legend(legend.title, items, note=note))
             per_role = np.bincount(roles, minlength=len(ROLE_KEYS))
             present = [k for k, c in zip(ROLE_KEYS, per_role, strict=True) if c]
@@ -243,24 +249,53 @@ def add_event_layers(
             note = _join(
                 cells.note,
                 MODE_NOTES["aggregate"] if mode == "aggregate" else "",
+                provisional,
                 missing_note,
             )
             legends.append(Legend(cells.title, cells.items, note=note))
     draw = "cluster" if spec.events.mode == "cluster" and len(frame) <= CLUSTER_MAX else "points"
-    options = {
-        "pane": pane,
-        "draw": draw,
-        "mode": mode,
-        "events": bool(want_points and blob["points"]),
-        "heat": bool(want_heat),
-        "grid": bool(want_grid),
-        "gridColors": list(GRID_COLORS),
-        "notesOmitted": mode == "compact",
-        "roles": present,
-    }
+    options = _options(
+        pane=pane,
+        draw=draw,
+        mode=mode,
+        layers=(bool(want_points and blob["points"]), bool(want_heat), bool(want_grid)),
+        roles=present,
+    )
     data = EventData(blob, options)
     data.add_to(m)
     _add_layers(m, data, options)
+    _add_widgets(m, data, blob, frame, spec=spec, seam=seam)
+    return legends
+
+
+def _options(
+    *, pane: str, draw: str, mode: str, layers: tuple[bool, bool, bool], roles: list[str]
+) -> dict[str, Any]:
+    """Return the event layer's options for the page script (which layers, how drawn)."""
+    events, heat, grid = layers
+    return {
+        "pane": pane,
+        "draw": draw,
+        "mode": mode,
+        "events": events,
+        "heat": heat,
+        "grid": grid,
+        "gridColors": list(GRID_COLORS),
+        "notesOmitted": mode == "compact",
+        "roles": roles,
+    }
+
+
+def _add_widgets(
+    m: folium.Map,
+    data: EventData,
+    blob: dict[str, Any],
+    frame: pd.DataFrame,
+    *,
+    spec: MapSpec,
+    seam: pd.DataFrame | None,
+) -> None:
+    """Add the time slider (when the data has periods) and the seam chart (when asked)."""
     if any(part and part["periods"] for part in (blob["points"], blob["grid"])):
         for filename in TimeSlider.static:
             add_static(m, filename)
@@ -270,7 +305,6 @@ def add_event_layers(
             add_static(m, filename)
         chart = SeamChart(frame, seam=seam, bands_km=spec.events.distance_bands_km)
         chart.add_to(m)
-    return legends
 
 
 def _located(events: gpd.GeoDataFrame) -> tuple[pd.DataFrame, int]:

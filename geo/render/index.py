@@ -37,6 +37,7 @@ class IndexEntry:
     sources: tuple[str, ...] = ()
     citations: tuple[str, ...] = ()
     built: str = ""
+    incidents: str = ""
 
 
 def _href(value: str) -> Markup:

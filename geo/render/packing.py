@@ -28,11 +28,22 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "actors": ("actor1", "actor2"),
     "place": ("location", "adm3_name", "adm2_name", "adm1_name"),
     "prec": ("date_precision", "geo_precision", "geo_precision_code"),
-    "src": ("dataset", "source"),
+    "src": ("dataset", "source", "status"),
     "fat": ("fatalities", "fatalities_low", "fatalities_high"),
     "url": ("source_url",),
     "head": ("headline",),
 }
+
+
+#: The popup's "Status" line for a provisional event (see :func:`status_column`).
+PROVISIONAL_STATUS = "PROVISIONAL: a UCDP Candidate event, not yet vetted for GED"
+
+
+def status_column(frame: pd.DataFrame) -> pd.Series:
+    """Return each event's status text for popups: provisional events say so, others are empty."""
+    flag = frame["provisional"] if "provisional" in frame else pd.Series(False, index=frame.index)
+    flag = flag.fillna(False).astype(bool)
+    return pd.Series(np.where(flag, PROVISIONAL_STATUS, ""), index=frame.index)
 
 
 def strings(column: Any, n: int) -> pd.Series:

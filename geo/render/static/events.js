@@ -237,6 +237,7 @@
     root.appendChild(el("div", "geo-popup-title", kind[0] + (kind[1] ? " — " + kind[1] : "")));
     var dl = el("dl");
     root.appendChild(dl);
+    if (src[2]) addRow(dl, "Status", src[2]);
     var day = p.day0 + c.day[i], date = isoDate(day);
     if (c.span[i] > 0) date += " to " + isoDate(day + c.span[i]);
     if (prec[0] && prec[0] !== "day") date += " (known to the " + prec[0] + ")";
