@@ -18,7 +18,7 @@
   var NARROW = 700; // px: below this map width (or 500 px height) panels start folded
   var POPUP_MIN = 260;
   var POPUP_MAX = 420;
-  var state = { map: null, view: null, fitting: false, moved: false, queued: false };
+  var state = { map: null, view: null, fitting: false, moved: false, queued: false, refit: false };
 
   function corner(map, v, h) {
     return map.getContainer().querySelector(".leaflet-" + v + ".leaflet-" + h);
@@ -154,7 +154,10 @@
     var underTr = Math.max(hbr, wtr + wbl + GAP > W ? hbl : 0);
     shareHeight(tl, below - underTl - GAP);
     shareHeight(tr, below - underTr - GAP);
-    if (!state.moved && state.view) fit(map);
+    /* Refit after a window resize only (not when a panel folds: the map would jump under
+       the reader's pointer), and never once the reader has moved the map. */
+    if (state.refit && !state.moved && state.view) fit(map);
+    state.refit = false;
   }
 
   function scheduleLayout(map) {
@@ -393,7 +396,10 @@
     map.on("movestart zoomstart autopanstart popupopen", function () {
       if (!state.fitting) state.moved = true;
     });
-    map.on("resize", function () { scheduleLayout(map); });
+    map.on("resize", function () {
+      state.refit = true;
+      scheduleLayout(map);
+    });
     if (window.ResizeObserver) {
       var ro = new ResizeObserver(function () { scheduleLayout(map); });
       ["top", "bottom"].forEach(function (v) {
@@ -406,6 +412,7 @@
         ro.observe(b);
       });
     }
+    state.refit = true;
     layout(map);
     document.documentElement.setAttribute("data-geo-ready", "1");
     window.__geoReady = true;
