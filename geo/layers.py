@@ -151,7 +151,7 @@ def zone_frame(
 # --------------------------------------------------------------------------- zones
 
 
-def disputedzone_frame(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
+def disputed_zone(b: Boundaries, definition: Definition) -> gpd.GeoDataFrame:
     """Dissolve one definition of the disputed territories from the loaded admin layers.
 
     Parameters
@@ -611,8 +611,8 @@ def project_layers(b: Boundaries) -> ProjectLayers:
         return _PROJECT_LAYERS[b]
     layers = ProjectLayers(
         boundaries=b,
-        disputed_unami=disputedzone_frame(b, "unami-2009"),
-        disputed_wide=disputedzone_frame(b, "article-140-wide"),
+        disputed_unami=disputed_zone(b, "unami-2009"),
+        disputed_wide=disputed_zone(b, "article-140-wide"),
         krg_area=krg_area(b),
         krg_line=krg_line(b),
         hamrin_area=hamrin_area(b),
