@@ -92,3 +92,14 @@ def test_editing_a_project_definition_changes_the_layers_key(imported, tmp_path,
 def test_boundaries_read_from_a_folder_are_not_cached(cod_ab_dir):
     b = boundaries.load_boundaries(path=cod_ab_dir)
     assert b.snapshot is None and layers._stored_key(b) is None
+
+
+def test_a_snapshot_others_may_write_is_not_read(imported):
+    first = _fresh_load()
+    folder, key = first.boundaries.snapshot
+    pickled = folder / "boundaries.pickle"
+    assert validated.read(folder.parent, key) is not None
+    pickled.chmod(0o666)
+    assert validated.read(folder.parent, key) is None
+    pickled.chmod(0o644)
+    assert validated.read(folder.parent, key) is not None

@@ -36,6 +36,7 @@ def __getattr__(name: str) -> Any:
         return getattr(store, name)
     raise AttributeError(f"module 'geo.boundaries' has no attribute {name!r}")
 
+
 __all__ = [
     "Catalog",
     "FetchReport",

@@ -12,7 +12,8 @@ few milliseconds; anything else (a re-import, a new catalog, a new version of th
 tool) validates again.
 
 The files are Python pickles, written and read only by this tool in the user's own
-cache folder (the same trust as the installed code; GeoParquet took 30 times longer
+cache folder: the same trust as the installed code, and a file that is not the
+user's own or that others may write is ignored (GeoParquet took 30 times longer
 to read back). The snapshot is a convenience: failing to read or write it never
 fails a load.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -54,10 +56,19 @@ def key(files: tuple[tuple[str, str], ...], catalog: Path, notes: list[str]) -> 
     return digest.hexdigest()
 
 
+def _trusted(path: Path) -> bool:
+    """Return True when ``path`` is the user's own file that nobody else may write."""
+    info = path.stat()
+    getuid = getattr(os, "getuid", None)  # POSIX only; elsewhere the folder's ACLs decide
+    return getuid is None or (info.st_uid == getuid() and not info.st_mode & 0o022)
+
+
 def _read(path: Path, expected: str) -> Any | None:
     try:
+        if not _trusted(path):
+            return None
         with path.open("rb") as fh:
-            stored = pickle.load(fh)
+            stored = pickle.load(fh)  # noqa: S301 -- the user's own cache (see the docstring)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         return None
     if not isinstance(stored, dict) or stored.get("key") != expected:
