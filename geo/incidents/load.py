@@ -505,6 +505,18 @@ def _combine(parts: list[_FilePart]) -> tuple[pd.DataFrame, np.ndarray, Problems
     return frame, datasets, problems
 
 
+def _add_roles(events: pd.DataFrame) -> None:
+    """Set ``is_match_rule`` and ``role`` of every event, in place."""
+    events["is_match_rule"], is1, is2 = is_sides(events["actor1"], events["actor2"])
+    events["role"] = derive_roles(
+        is1=is1,
+        is2=is2,
+        event_type=events["event_type"],
+        stated=events["role"],
+        dataset=events["dataset"],
+    )
+
+
 def _keep_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """Return the rows of ``frame`` where ``keep`` is True, emptying ``frame`` as it goes.
 
@@ -632,14 +644,7 @@ def load_incidents(
         frame, datasets = _keep_rows(frame, ~rejected_mask), datasets[~rejected_mask]
     accepted = frame.reset_index(drop=True)
     del frame  # ``accepted`` is the only holder, so _keep_rows frees as it filters
-    accepted["is_match_rule"], is1, is2 = is_sides(accepted["actor1"], accepted["actor2"])
-    accepted["role"] = derive_roles(
-        is1=is1,
-        is2=is2,
-        event_type=accepted["event_type"],
-        stated=accepted["role"],
-        dataset=accepted["dataset"],
-    )
+    _add_roles(accepted)
     flag_counts = _flag_counts(accepted["quality_flags"])
     keep, applied = filter_mask(
         accepted,
