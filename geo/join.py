@@ -66,6 +66,8 @@ from geo.errors import ValidationError
 from geo.types import JOIN_COLUMNS, Level, ProjectLayers
 
 DEFAULT_SPACING_M = 50.0
+#: Lines of at most this many segments are measured exactly, without a KD-tree.
+EXACT_SEGMENTS = 16
 
 Status = Literal["matched", "on_edge", "nearest", "unmatched"]
 STATUSES: tuple[Status, ...] = ("matched", "on_edge", "nearest", "unmatched")
@@ -121,7 +123,8 @@ class LineDistance:
     point, and the two segments on either side of it are measured exactly. The
     answer is never below the true distance ``d`` and never above
     ``sqrt(d**2 + (spacing_m / 2)**2)``, so the error is at most
-    :attr:`max_error_m` ``= spacing_m / 2`` and shrinks with distance.
+    :attr:`max_error_m` ``= spacing_m / 2`` and shrinks with distance. A line
+    of at most :data:`EXACT_SEGMENTS` segments is measured exactly instead.
 
     Parameters
     ----------
@@ -144,6 +147,14 @@ class LineDistance:
         self.spacing_m = float(spacing_m)
         self.max_error_m = self.spacing_m / 2
         self._coords = coords
+        # A line of a few segments (the Hamrin ridge) is measured exactly, segment by
+        # segment: cheaper than a tree whose every query ends far away.
+        parts = shapely.get_parts(shapely.get_parts(line))
+        original, owner = shapely.get_coordinates(parts, return_index=True)
+        same = owner[:-1] == owner[1:]
+        self._segments = (original[:-1][same], original[1:][same])
+        if 0 < len(self._segments[0]) <= EXACT_SEGMENTS:
+            return
         # A segment joins vertex j to j + 1 when both belong to the same part.
         joined = np.append(part[:-1] == part[1:], False)
         self._next = np.where(joined, np.arange(len(coords)) + 1, np.arange(len(coords)))
@@ -172,12 +183,27 @@ class LineDistance:
         out = np.full(x.shape, np.nan)
         ok = np.isfinite(x) & np.isfinite(y)
         px, py = x[ok], y[ok]
+        if 0 < len(self._segments[0]) <= EXACT_SEGMENTS:
+            out[ok] = self._exact(px, py)
+            return out
         _, vertex = self._tree.query(np.column_stack((px, py)), k=1)
         vertex = vertex.astype(np.int64)
         after = _segment_distance(px, py, self._coords, vertex, self._next[vertex])
         before = _segment_distance(px, py, self._coords, self._prev[vertex], vertex)
         out[ok] = np.minimum(after, before)
         return out
+
+
+    def _exact(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        """Return the exact distance to the nearest of the line's few segments."""
+        starts, ends = self._segments
+        both = np.vstack((starts, ends))
+        k = len(starts)
+        best = np.full(px.shape, np.inf)
+        for j in range(k):
+            a = np.full(px.shape, j)
+            np.minimum(best, _segment_distance(px, py, both, a, a + k), out=best)
+        return best
 
 
 def _segment_distance(

@@ -359,6 +359,23 @@ def test_line_distance_error_is_within_its_stated_bound(seed, spacing):
     assert ld.max_error_m < 50.0
 
 
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), parts=st.integers(1, 3))
+def test_a_line_of_few_segments_is_measured_exactly(seed, parts):
+    """Up to EXACT_SEGMENTS segments (the Hamrin ridge has six) the distance is exact."""
+    from geo.join import EXACT_SEGMENTS
+
+    rng = np.random.default_rng(seed)
+    line = shapely.MultiLineString(
+        [rng.uniform(0, 100e3, (int(rng.integers(2, 6)), 2)) for _ in range(parts)]
+    )
+    assert len(shapely.get_coordinates(line)) - parts <= EXACT_SEGMENTS
+    x, y = rng.uniform(-50e3, 150e3, 3000), rng.uniform(-50e3, 150e3, 3000)
+    got = LineDistance(line)(x, y)
+    want = shapely.distance(shapely.points(x, y), line)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+
+
 def test_line_distance_gives_nan_without_coordinates():
     ld = LineDistance(LineString([(0, 0), (1000, 0)]))
     out = ld(np.array([500.0, np.nan]), np.array([10.0, 0.0]))
