@@ -125,10 +125,23 @@ IsOnlyOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")]
+def _role_choice(value: str | None) -> str | None:
+    """Refuse an unknown ``--role`` name as a usage error (exit 2), before any work."""
+    if value is not None:
+        from geo.incidents.roles import parse_roles
+
+        try:
+            parse_roles(value)
+        except GeoError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    return value
+
+
 RoleOpt = Annotated[
     str | None,
     typer.Option(
         "--role",
+        callback=_role_choice,
         help="Keep only these roles, comma-separated: attack (IS attacks), against "
         "(operations against IS), clash, none.",
     ),
