@@ -497,7 +497,8 @@ def build(
     selections = _selections(
         specs, run.events, is_only=is_only, date_from=date_from, date_to=date_to, roles=roles
     )
-    results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
+    with render.shared_display():  # a layer several maps draw is simplified once
+        results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
 
     say("index")
     index = _write_index(out_dir, [entry for _output, entry in results], built=run.built)
@@ -537,7 +538,6 @@ def _prepare(
     say: Progress,
 ) -> _Inputs:
     """Resolve boundaries and layers, load the incidents, place and join them."""
-    render.polygons.preload()  # mapclassify imports meanwhile
     say("boundaries")
     resolved, layers, line_sources = _layers(boundaries, krg_line)
     say("incidents")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from geo.hotspots import HotspotResult
 from geo.render import hotspots, page, panel, polygons
+from geo.render.display import shared_display
 from geo.render.events import MODE_NOTES, add_event_layers, choose_mode
 from geo.render.html import page_html, stable_ids
 from geo.render.index import IndexEntry, index_html
@@ -149,4 +150,5 @@ __all__ = [
     "index_html",
     "legend_html",
     "page_html",
+    "shared_display",
 ]
