@@ -98,7 +98,12 @@ def test_plain_text_templates_leave_the_page_unchanged():
                 geometry=[Point(44, 33), Point(45, 34)],
                 crs="EPSG:4326",
             )
-            folium.GeoJson(gdf, style_function=lambda _f: {"color": "#123456"}).add_to(m)
+            for _ in range(2):  # the tooltip's template is compiled once, rendered twice
+                folium.GeoJson(
+                    gdf,
+                    style_function=lambda _f: {"color": "#123456"},
+                    tooltip=folium.GeoJsonTooltip(fields=["name"]),
+                ).add_to(m)
         with html.stable_ids(start=html.RENDER_ID_START):
             return m.get_root().render()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -12,7 +13,9 @@ from urllib.parse import urljoin
 
 import branca.element
 import folium
+import folium.features
 from branca.element import Element
+from folium.template import Template as FoliumTemplate
 
 from geo.assets import OFFLINE_HINT, AssetStore
 
@@ -71,6 +74,8 @@ def plain_text_templates() -> Iterator[None]:
     in a new ``Element(text)``, which compiles the text (megabytes of GeoJSON)
     as a jinja2 template. Text with no jinja2 syntax renders to itself, so it
     is kept as text; anything else is still compiled, so the page is the same.
+    The constant templates folium's GeoJSON tooltips compile at each render
+    are compiled once.
     """
     original = branca.element.Template
 
@@ -80,10 +85,18 @@ def plain_text_templates() -> Iterator[None]:
         return original(source)
 
     branca.element.Template = template  # type: ignore[misc,assignment]
+    folium.features.Template = _folium_template  # type: ignore[misc,assignment]
     try:
         yield
     finally:
         branca.element.Template = original  # type: ignore[misc]
+        folium.features.Template = FoliumTemplate  # type: ignore[misc]
+
+
+@functools.lru_cache(maxsize=64)
+def _folium_template(source: str) -> FoliumTemplate:
+    """Return folium's template of ``source``, compiled once (tooltips compile one per layer)."""
+    return FoliumTemplate(source)
 
 
 class RawHtml(Element):
