@@ -77,20 +77,19 @@ def plain_text_templates() -> Iterator[None]:
     The constant templates folium's GeoJSON tooltips compile at each render
     are compiled once.
     """
-    original = branca.element.Template
+    branca_names, folium_names = vars(branca.element), vars(folium.features)
+    original = branca_names["Template"]
 
     def template(source: Any) -> Any:
         if isinstance(source, str) and not _JINJA_SYNTAX.search(source):
             return _Text(source)
         return original(source)
 
-    branca.element.Template = template  # type: ignore[misc,assignment]
-    folium.features.Template = _folium_template  # type: ignore[misc,assignment]
+    branca_names["Template"], folium_names["Template"] = template, _folium_template
     try:
         yield
     finally:
-        branca.element.Template = original  # type: ignore[misc]
-        folium.features.Template = FoliumTemplate  # type: ignore[misc]
+        branca_names["Template"], folium_names["Template"] = original, FoliumTemplate
 
 
 @functools.lru_cache(maxsize=64)

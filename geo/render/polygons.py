@@ -445,13 +445,16 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
         out.legends.append(Legend(title="Hamrin", items=tuple(items)))
 
 
-def add_places(m: folium.Map, places: gpd.GeoDataFrame, out: Layers) -> None:
+def _sorted_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the gazetteer in EPSG:4326, sorted by name."""
+    return places.to_crs(GEOGRAPHIC_CRS).sort_values("name", kind="stable")
+
+
+def add_places(m: folium.Map, gazetteer: gpd.GeoDataFrame, out: Layers) -> None:
     """Add the gazetteer as small points with a search box over names and alternates."""
-    if places.empty:
+    if gazetteer.empty:
         return
-    places = cached(
-        "places", places, lambda: places.to_crs(GEOGRAPHIC_CRS).sort_values("name", kind="stable")
-    )
+    places = cached("places", gazetteer, lambda: _sorted_places(gazetteer))
     names, arabic, alts = _col(places, "name"), _col(places, "name_ar"), _col(places, "alt_names")
     label = [f"{n} — {a}" if a else n for n, a in zip(names, arabic, strict=True)]
     search = [
