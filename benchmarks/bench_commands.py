@@ -84,8 +84,14 @@ def run(cmd: list[str], env: dict[str, str]) -> Timed:
 
 def profile(cmd: list[str], env: dict[str, str], prof: Path, top: int = 10) -> str:
     """Run ``cmd`` (a ``python -m …`` command) under cProfile; return its top entries."""
+    # `python -m geo` leaves through os._exit (no teardown), before cProfile could write;
+    # so the child profiles the imports and `main()` itself.
+    child = (
+        "import cProfile, sys; "
+        "cProfile.run('from geo.cli import main; main(sys.argv[2:])', sys.argv[1])"
+    )
     subprocess.run(
-        [sys.executable, "-m", "cProfile", "-o", str(prof), *cmd[1:]],
+        [sys.executable, "-c", child, str(prof), *cmd[3:]],
         env=env,
         check=True,
         capture_output=True,

@@ -1,5 +1,5 @@
 """``python -m geo``: the same as the ``geo`` command."""
 
-from geo.cli import main
+from geo.cli import run
 
-raise SystemExit(main())
+run()

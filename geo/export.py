@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pyogrio
 import shapely
 
 from geo.columns import describe
@@ -162,6 +161,8 @@ def _write_parquet(frame: pd.DataFrame, path: Path, provenance: Mapping[str, Any
 @contextlib.contextmanager
 def _gdal_config(**options: str) -> Iterator[None]:
     """Set GDAL configuration options for the duration of a block, then restore them."""
+    import pyogrio  # GeoPackage only: a Parquet or CSV output never needs it
+
     old = {k: pyogrio.get_gdal_config_option(k) for k in options}
     pyogrio.set_gdal_config_options(options)
     try:
@@ -175,6 +176,8 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, provenance: Mapping[str, Any]
     with atomic_path(path) as tmp, _gdal_config(OGR_CURRENT_DATE=stamp), warnings.catch_warnings():
         # the temporary file ends in ".part", which GDAL warns about
         warnings.filterwarnings("ignore", message="The filename extension should be")
+        import pyogrio
+
         pyogrio.write_dataframe(
             gdf,
             tmp,
@@ -341,6 +344,8 @@ def read_provenance(path: Path | str) -> dict[str, Any]:
     if suffix == ".parquet":
         return json.loads(pq.read_schema(path).metadata[PROVENANCE_KEY.encode()])
     if suffix == ".gpkg":
+        import pyogrio
+
         return json.loads(pyogrio.read_info(path, layer="events")["layer_metadata"]["provenance"])
     if suffix == ".geojson":
         return json.loads(path.read_text(encoding="utf-8"))["provenance"]

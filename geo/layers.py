@@ -10,6 +10,7 @@ lengths are computed in EPSG:32638; every layer is returned in EPSG:4326.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import unicodedata
 import weakref
@@ -20,6 +21,7 @@ import pandas as pd
 import shapely
 
 from geo import paths
+from geo.boundaries import validated
 from geo.boundaries.catalog import load_catalog
 from geo.boundaries.definitions import (
     Definition,
@@ -609,6 +611,12 @@ def project_layers(b: Boundaries) -> ProjectLayers:
     """
     if b in _PROJECT_LAYERS:
         return _PROJECT_LAYERS[b]
+    stored = _stored_key(b)
+    if stored is not None and b.snapshot is not None:
+        fields = validated.read_derived(b.snapshot[0], "project-layers", stored)
+        if fields is not None:
+            _PROJECT_LAYERS[b] = ProjectLayers(boundaries=b, **fields)
+            return _PROJECT_LAYERS[b]
     layers = ProjectLayers(
         boundaries=b,
         disputed_unami=disputed_zone(b, "unami-2009"),
@@ -634,4 +642,22 @@ def project_layers(b: Boundaries) -> ProjectLayers:
     )
     layers = dataclasses.replace(layers, notes=notes)
     _PROJECT_LAYERS[b] = layers
+    if stored is not None and b.snapshot is not None:
+        fields = {f.name: getattr(layers, f.name) for f in dataclasses.fields(layers)}
+        del fields["boundaries"]
+        validated.write_derived(b.snapshot[0], "project-layers", stored, fields)
     return layers
+
+
+def _stored_key(b: Boundaries) -> str | None:
+    """Return the key of ``b``'s project layers in its snapshot folder (None: not cached).
+
+    It covers the boundaries' own snapshot key, this module and the project's
+    definition files (zones, Hamrin, places), so editing any of them rebuilds the layers.
+    """
+    if b.snapshot is None:
+        return None
+    folder = paths.resource("boundaries")
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    code = validated.code_fingerprint(Path(__file__).resolve(), *files)
+    return hashlib.sha256(f"{b.snapshot[1]}:{code}".encode()).hexdigest()

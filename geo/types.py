@@ -20,6 +20,7 @@ Events: see :data:`EVENT_COLUMNS`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -176,6 +177,9 @@ class Boundaries:
     districts: gpd.GeoDataFrame
     subdistricts: gpd.GeoDataFrame | None = None
     report: tuple[str, ...] = ()
+    #: For boundaries loaded from the cache: the folder and key under which layers
+    #: derived from them may be stored (:mod:`geo.boundaries.validated`); else None.
+    snapshot: tuple[Path, str] | None = None
 
     def level(self, level: Level) -> gpd.GeoDataFrame | None:
         """Return the layer of one level (``None`` where the source lacks it)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -204,3 +207,22 @@ def test_stats_hotspots_by_hex_and_bad_combinations(capsys, tmp_path):
     assert code != 0 and "--hotspots cannot be combined with --seam" in err
     code, _out, err = run(capsys, "stats", path, "--hotspots", "--by", "krg-area", "--out", out)
     assert code != 0 and "cannot find hot spots by 'krg-area'" in err
+
+
+def test_the_command_flushes_its_report_and_keeps_its_exit_code(tmp_path):
+    """`python -m geo` leaves without interpreter teardown: nothing printed may be lost."""
+    env = {**os.environ, "GEO_DATA_DIR": str(tmp_path / "data"), "GEO_OFFLINE": "1"}
+    ok = subprocess.run(
+        [sys.executable, "-m", "geo", "maps"], capture_output=True, text=True, env=env
+    )
+    assert ok.returncode == 0, ok.stderr
+    listed = [line.split()[0] for line in ok.stdout.splitlines()]
+    assert listed == sorted(spec.name for spec in load_specs())
+    bad = subprocess.run(
+        [sys.executable, "-m", "geo", "join", str(tmp_path / "missing.csv"), "--out", "x.csv"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert bad.returncode == 5 and bad.stderr.startswith("geo: error: ")
+    assert bad.stderr.endswith("\n") and "missing.csv" in bad.stderr

@@ -267,3 +267,33 @@ def test_coordinate_single_cast_agrees_with_the_checked_path(values: list[str]) 
     found = checked.frame()
     expected = found[found["row"] < len(values)].to_numpy(dtype=object).tolist()
     assert direct.frame().to_numpy(dtype=object).tolist() == expected
+
+
+def _outcome(parse, value: str, fmt: str) -> str:
+    try:
+        return str(parse(value, fmt))
+    except ValueError as exc:
+        return "impossible" if "out of range" in str(exc) else "no match"
+
+
+@given(
+    year=st.integers(0, 9999),
+    month=st.integers(0, 13),
+    day=st.integers(0, 32),
+    name=st.sampled_from(["January", "february", "MARCH", "Sept", "Agust", "December"]),
+)
+def test_quick_dates_agree_with_strptime(year, month, day, name):
+    """The split-and-build date parser gives strptime's date or its kind of failure."""
+    import datetime
+
+    from geo.incidents.validate import _strptime
+
+    def slow(value: str, fmt: str) -> datetime.date:
+        return datetime.datetime.strptime(value, fmt).date()
+
+    for value, fmt in (
+        (f"{year:04d}-{month}-{day}", "%Y-%m-%d"),
+        (f"{year:04d}-{month:02d}-{day:02d}", "%Y-%m-%d"),
+        (f"{day:02d} {name} {year:04d}", "%d %B %Y"),
+    ):
+        assert _outcome(_strptime, value, fmt) == _outcome(slow, value, fmt), value

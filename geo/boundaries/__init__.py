@@ -16,12 +16,26 @@ Public API: :func:`load_boundaries`, :func:`resolve_boundaries`, :func:`fetch`,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from geo.boundaries.catalog import Catalog, LayerEntry, ProjectEntry, SourceEntry, load_catalog
 from geo.boundaries.load import cached_sources, list_layers, load_boundaries, project_provenance
 from geo.boundaries.read import check_tiling, read_layer_file
 from geo.boundaries.reports import FetchReport, FileStatus, ImportReport, LayerStatus
 from geo.boundaries.resolve import Resolved, resolve_boundaries
-from geo.boundaries.store import fetch, import_boundaries
+
+if TYPE_CHECKING:
+    from geo.boundaries.store import fetch, import_boundaries
+
+
+def __getattr__(name: str) -> Any:
+    """Import the fetch/import functions on first use (they bring requests and pooch)."""
+    if name in ("fetch", "import_boundaries"):
+        from geo.boundaries import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module 'geo.boundaries' has no attribute {name!r}")
+
 
 __all__ = [
     "Catalog",

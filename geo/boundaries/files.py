@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyogrio
-
 from geo import paths
 from geo.boundaries.catalog import REQUIRED_LEVELS, Catalog, LayerEntry, SourceEntry
 from geo.boundaries.reports import FileAction, FileStatus
@@ -63,6 +61,8 @@ def recognise(
             f"no boundary files (.geojson, .json, .gpkg, .shp) in {origin}",
             hint="give the folder or zip holding the COD-AB or geoBoundaries files",
         )
+    import pyogrio  # here, not at the top: a load from the cache never needs it
+
     for file in files:
         try:
             fields = set(pyogrio.read_info(file)["fields"])

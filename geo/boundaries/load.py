@@ -5,10 +5,9 @@ Loaded sources are kept in-process, keyed by the files' modification times and s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
-
-import pyogrio
 
 from geo import paths
 from geo.boundaries import validated
@@ -19,6 +18,12 @@ from geo.boundaries.reports import LayerStatus
 from geo.errors import CatalogError, ChecksumError
 from geo.types import LEVELS, Boundaries, Provenance
 from geo.write import sha256_file
+
+
+def _feature_count(file: Path | None) -> int | None:
+    import pyogrio  # listing only: a load from the cache never needs it
+
+    return None if file is None else int(pyogrio.read_info(file)["features"])
 
 
 def project_provenance() -> tuple[Provenance, ...]:
@@ -94,13 +99,14 @@ def _load_cache(
             districts=frames["district"],
             subdistricts=frames.get("subdistrict"),
             report=tuple(report),
+            snapshot=(directory / validated.FOLDER, stored),
         )
     layers = {entry: file for entry, (file, _) in cached.items()}
     loaded = read_source(src, layers, notes, files, extra)
     levels = {level: loaded.level(level) for level in LEVELS}
     frames = {level: frame for level, frame in levels.items() if frame is not None}
     validated.write(directory, stored, frames, list(loaded.report))
-    return loaded
+    return dataclasses.replace(loaded, snapshot=(directory / validated.FOLDER, stored))
 
 
 def load_boundaries(source: str | None = None, *, path: Path | str | None = None) -> Boundaries:
@@ -184,7 +190,7 @@ def list_layers() -> list[LayerStatus]:
                     licence=src.licence,
                     attribution=src.attribution,
                     version=src.version,
-                    features=pyogrio.read_info(file)["features"] if file is not None else None,
+                    features=_feature_count(file),
                     location=str(file) if file is not None else "not cached",
                 )
             )

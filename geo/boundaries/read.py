@@ -8,7 +8,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import pyproj
 import shapely
 
@@ -59,6 +58,8 @@ def read_layer_file(
         If the file cannot be read, is empty, has missing geometries, or has coordinates
         that are not degrees (e.g. UTM metres without a CRS).
     """
+    import pyogrio  # here, not at the top: a load from the cache never needs it
+
     file = Path(path)
     try:
         gdf = gpd.read_file(file, engine="pyogrio")

@@ -19,7 +19,6 @@ from typing import Literal
 
 from geo.boundaries import schematic
 from geo.boundaries.load import cached_sources, load_boundaries
-from geo.boundaries.store import fetch
 from geo.errors import CatalogError, DownloadError
 from geo.paths import offline
 from geo.types import Boundaries
@@ -62,6 +61,8 @@ def resolve_boundaries(path: Path | str | None = None, *, download: bool = True)
     reason = "downloads are off (GEO_OFFLINE=1)" if offline() else ""
     if download and not offline():
         try:
+            from geo.boundaries.store import fetch  # requests, pooch: only to download
+
             fetch("geoboundaries")
             return Resolved(
                 load_boundaries("geoboundaries"), "download", "downloaded geoBoundaries"

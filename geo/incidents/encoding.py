@@ -19,8 +19,6 @@ import os
 from pathlib import Path
 from typing import TypeAlias
 
-import charset_normalizer
-
 from geo.errors import InputError
 
 #: A file's content: bytes, a read-only memory map of the file, or a view of one.
@@ -123,6 +121,8 @@ def to_utf8(data: Content, path: Path, *, check: bool = True) -> tuple[Content, 
         arabic = _as_cp1256(bytes(data))
         if arabic is not None:
             return arabic.encode("utf-8"), "cp1256"
+        import charset_normalizer  # only for files that are not UTF-8
+
         best = charset_normalizer.from_bytes(bytes(data)).best()
         text = None if best is None else str(best)
         if best is None or text is None or "\x00" in text or "\ufffd" in text:

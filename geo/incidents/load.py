@@ -14,6 +14,7 @@ once, for the rows kept.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -95,7 +96,7 @@ def max_rows_default() -> int:
 
 def _read_csv(
     path: Path,
-    data: Content,
+    box: list[Content],
     *,
     requested: Format,
     lat_col: str | None,
@@ -119,6 +120,8 @@ def _read_csv(
             )
         return module.COLUMNS
 
+    data = box.pop()  # the only reference: the file's bytes are freed once parsed
+    hashing = _WORKER.submit(hashlib.sha256, data)  # on the other core, during the parse
     body, encoding = to_utf8(data, path, check=False)
     if requested in ("auto", "csv"):
         check_is_incident_table(path, body, lat_col=lat_col, lon_col=lon_col)
@@ -127,6 +130,8 @@ def _read_csv(
     except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
         body, encoding = to_utf8(data, path, check=True)
         raw = _read_decoded(body, path, encoding, max_rows=max_rows, columns=reader_columns)
+    sha256 = _done(hashing.result().hexdigest())
+    del data, body  # a lower peak of memory: the parsed columns are copies
     fmt = choose_format(path, raw.names, requested)
     module = _READERS.get(fmt)
     problems = Problems()
@@ -146,7 +151,6 @@ def _read_csv(
     # duplicate check and the hash run on another meanwhile.
     ids = mapped.texts.get("event_id")  # absent: every id is empty, checked in full later
     ids_unique = _done(False) if ids is None else _WORKER.submit(_unique, ids)
-    hashing = _WORKER.submit(lambda: hashlib.sha256(data).hexdigest())
     frame = assemble(
         mapped,
         lines=raw.lines,
@@ -159,7 +163,7 @@ def _read_csv(
         problems=problems,
         bad_rows=raw.bad_rows,
         info=_csv_info(path, frame, fmt=fmt, encoding=encoding, hxl=raw.hxl, bad=len(raw.bad_rows)),
-        sha256=hashing,
+        sha256=sha256,
         ids_unique=ids_unique,
     )
 
@@ -345,7 +349,9 @@ def _read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) 
             fix_swapped=options["fix_swapped"],
             max_rows=max_rows,
         )
-    return _read_csv(path, data, requested=requested, max_rows=max_rows, **options)
+    box = [data]
+    del data  # _read_csv holds the only reference and drops it after parsing
+    return _read_csv(path, box, requested=requested, max_rows=max_rows, **options)
 
 
 def _duplicates(frame: pd.DataFrame, problems: Problems, *, unique: bool) -> None:
@@ -499,6 +505,30 @@ def _combine(parts: list[_FilePart]) -> tuple[pd.DataFrame, np.ndarray, Problems
     return frame, datasets, problems
 
 
+def _add_roles(events: pd.DataFrame) -> None:
+    """Set ``is_match_rule`` and ``role`` of every event, in place."""
+    events["is_match_rule"], is1, is2 = is_sides(events["actor1"], events["actor2"])
+    events["role"] = derive_roles(
+        is1=is1,
+        is2=is2,
+        event_type=events["event_type"],
+        stated=events["role"],
+        dataset=events["dataset"],
+    )
+
+
+def _keep_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """Return the rows of ``frame`` where ``keep`` is True, emptying ``frame`` as it goes.
+
+    Each column is filtered, then dropped from ``frame``, so a million rows never
+    exist twice in full (the peak of memory is what a large file costs most).
+    """
+    out = {}
+    for name in list(frame.columns):
+        out[name] = frame.pop(name)[keep].reset_index(drop=True)
+    return pd.DataFrame(out, copy=False)
+
+
 def _as_points(events: pd.DataFrame) -> gpd.GeoDataFrame:
     """Return the canonical columns as a point GeoDataFrame (EPSG:4326)."""
     geometry = gpd.points_from_xy(events["longitude"], events["latitude"], crs=GEOGRAPHIC_CRS)
@@ -607,18 +637,14 @@ def load_incidents(
     }
     parts = _read_all(paths, requested=format, max_rows=max_rows, options=options)
     frame, datasets, problems = _combine(parts)
+    # from here the parts only count rows: their columns live on in ``frame`` alone
+    parts = [dataclasses.replace(p, frame=pd.DataFrame(index=p.frame.index)) for p in parts]
     rejected, rejected_mask = _rejections(parts, frame, problems)
     if rejected_mask.any():
-        frame, datasets = frame.loc[~rejected_mask], datasets[~rejected_mask]
+        frame, datasets = _keep_rows(frame, ~rejected_mask), datasets[~rejected_mask]
     accepted = frame.reset_index(drop=True)
-    accepted["is_match_rule"], is1, is2 = is_sides(accepted["actor1"], accepted["actor2"])
-    accepted["role"] = derive_roles(
-        is1=is1,
-        is2=is2,
-        event_type=accepted["event_type"],
-        stated=accepted["role"],
-        dataset=accepted["dataset"],
-    )
+    del frame  # ``accepted`` is the only holder, so _keep_rows frees as it filters
+    _add_roles(accepted)
     flag_counts = _flag_counts(accepted["quality_flags"])
     keep, applied = filter_mask(
         accepted,
@@ -628,13 +654,14 @@ def load_incidents(
         is_only=is_only,
         roles=roles,
     )
-    kept = accepted if keep.all() else accepted.loc[keep]
+    rows_accepted = len(accepted)
+    kept = accepted if keep.all() else _keep_rows(accepted, keep)
     events = _sorted(kept, datasets if keep.all() else datasets[keep])
     return LoadResult(
         events=_as_points(events),
         rejected=rejected,
         rows_read=sum(p.info.rows_read for p in parts),
-        rows_accepted=len(accepted),
+        rows_accepted=rows_accepted,
         rows_rejected=len(rejected),
         rows_filtered_out=int((~keep).sum()),
         flag_counts=flag_counts,

