@@ -272,17 +272,9 @@ def area_measures(
         ``area_km2`` (EPSG:32638), ``events_per_1000km2`` and the geometry
         (EPSG:4326), one row per area (zeros included), sorted by code.
     """
-    table = aggregate(
-        joined,
-        layers,
-        by=level,
-        period="all",
-        by_type=False,
-        by_role=False,
-        include_coarse=include_coarse,
-    ).set_index("area_code")
+    table = _area_counts(joined, layers, level=level, include_coarse=include_coarse)
     frame = layers.boundaries.level(level)
-    assert frame is not None  # aggregate() above refuses a level the boundaries lack
+    assert frame is not None  # _area_counts() above refuses a level the boundaries lack
     out = frame[["code", "name", "geometry"]].sort_values("code", kind="stable")
     out = out.reset_index(drop=True)
     for col in ("events", "fatalities", "coarse_excluded"):
@@ -292,6 +284,33 @@ def area_measures(
     cols = ["code", "name", "events", "fatalities", "coarse_excluded", "area_km2"]
     return gpd.GeoDataFrame(
         out[[*cols, "events_per_1000km2", "geometry"]], geometry="geometry", crs=frame.crs
+    )
+
+
+def _area_counts(
+    joined: pd.DataFrame, layers: ProjectLayers, *, level: AdminLevel, include_coarse: bool
+) -> pd.DataFrame:
+    """Return events, fatalities and coarse_excluded per area code over the whole span.
+
+    The counts :func:`aggregate` gives with ``period="all"`` and neither types
+    nor roles (the same checks, the same numbers), without its full table.
+    """
+    codes, _names = _areas(joined, layers, level)
+    _periods(pd.to_datetime(joined["date"]), "all")  # refuses events without a date
+    excluded = joined[ADMIN[level][1]].fillna(False).to_numpy(bool) & (not include_coarse)
+    keys = pd.DataFrame(
+        {
+            "area_code": codes.to_numpy(),
+            "fatalities": pd.array(joined["fatalities"], dtype="Int64"),
+        }
+    )
+    kept = keys[~excluded].groupby("area_code", sort=False)
+    return pd.DataFrame(
+        {
+            "events": kept.size(),
+            "fatalities": kept["fatalities"].sum(),
+            "coarse_excluded": keys[excluded].groupby("area_code", sort=False).size(),
+        }
     )
 
 

@@ -12,12 +12,12 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 
 import geo
-from geo import aggregate, assets, provenance, render
+from geo import aggregate, assets, provenance
 from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError, InputError
@@ -35,6 +35,9 @@ from geo.spec import Filters, HotspotLevel, MapSpec, load_specs
 from geo.types import ROLES, Level, ProjectLayers, Provenance
 from geo.userline import user_krg_line
 from geo.write import write_text
+
+if TYPE_CHECKING:  # geo.render (folium, jinja2) is imported where a map is drawn
+    from geo import render
 
 Progress = Callable[[str], None]
 
@@ -151,7 +154,9 @@ def _citations(loaded: LoadResult) -> tuple[str, ...]:
     """Return the citations the incident data asks for (ACLED's full one for ACLED data)."""
     out = [d.citation for d in loaded.datasets if d.citation]
     if any(d.acled for d in loaded.datasets):
-        out.append(render.ACLED_CITATION)
+        from geo.render.panel import ACLED_CITATION
+
+        out.append(ACLED_CITATION)
     return tuple(dict.fromkeys(out))
 
 
@@ -286,6 +291,8 @@ def _hotspots(
 
 def _render(spec: MapSpec, selection: _Selection, run: _Run) -> str:
     """Draw one map and return its page."""
+    from geo import render
+
     events = selection.events
     context = render.RenderContext(
         sources=run.sources,
@@ -309,6 +316,8 @@ def _build_one(
     spec: MapSpec, selection: _Selection, run: _Run, manifest: Manifest
 ) -> tuple[MapOutput, render.IndexEntry]:
     """Build one map page unless it is up to date; return what happened and its index entry."""
+    from geo import render  # imported by the first map, not before: setup stays small
+
     run.say(f"map {spec.name}")
     events = selection.events
     target = run.out_dir / f"{spec.name}.html"
@@ -497,7 +506,10 @@ def build(
     selections = _selections(
         specs, run.events, is_only=is_only, date_from=date_from, date_to=date_to, roles=roles
     )
-    results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
+    from geo.render.display import shared_display
+
+    with shared_display():  # a layer several maps draw is simplified once
+        results = [_build_one(spec, selections[spec.filters], run, manifest) for spec in specs]
 
     say("index")
     index = _write_index(out_dir, [entry for _output, entry in results], built=run.built)
@@ -537,7 +549,6 @@ def _prepare(
     say: Progress,
 ) -> _Inputs:
     """Resolve boundaries and layers, load the incidents, place and join them."""
-    render.polygons.preload()  # mapclassify imports meanwhile
     say("boundaries")
     resolved, layers, line_sources = _layers(boundaries, krg_line)
     say("incidents")
@@ -590,6 +601,8 @@ def _start_run(
 
 def _write_index(out_dir: Path, entries: list[render.IndexEntry], *, built: str) -> Path:
     """Write the index page, dated as the newest page it lists (a date a page shows)."""
+    from geo import render
+
     index_built = max((e.built for e in entries), default=built)
     return write_text(out_dir / "index.html", render.index_html(entries, built=index_built))
 

@@ -136,3 +136,28 @@ def test_seam_stats_leave_out_coarse_and_unlocated_events():
     s2 = seam_stats(join_events(events, tiny_layers()).events, include_coarse=True)
     assert (s2["events_considered"] == 2).all()
     assert np.isfinite(s2["share_pct"]).all()
+
+
+@pytest.mark.parametrize("level", ["governorate", "district", "subdistrict"])
+@pytest.mark.parametrize("include_coarse", [False, True])
+def test_area_measures_count_what_the_full_table_counts(joined, level, include_coarse):
+    m = area_measures(joined, tiny_layers(), level=level, include_coarse=include_coarse)
+    t = aggregate(
+        joined,
+        tiny_layers(),
+        by=level,
+        period="all",
+        by_type=False,
+        by_role=False,
+        include_coarse=include_coarse,
+    ).set_index("area_code")
+    for col in ("events", "fatalities", "coarse_excluded"):
+        expected = t[col].reindex(m["code"]).fillna(0).astype("int64").tolist()
+        assert m[col].tolist() == expected, col
+
+
+def test_area_measures_of_no_events_are_zeros_and_undated_events_are_refused(joined):
+    m = area_measures(joined.iloc[:0], tiny_layers(), level="district")
+    assert len(m) > 0 and (m[["events", "fatalities", "coarse_excluded"]] == 0).all().all()
+    with pytest.raises(ValidationError, match="no date"):
+        area_measures(joined.assign(date=pd.NaT), tiny_layers(), level="district")

@@ -391,3 +391,76 @@ def test_cli_hotspots_by_subdistrict_matches_esda(real, ucdp_csv, tmp_path, monk
     np.testing.assert_allclose(
         cube.set_index("area_code")["gi_z"].loc[expected.index], expected, atol=1e-3
     )
+
+
+# --- geo.gistar: the libraries' arithmetic without their imports --------------------------
+
+
+def _libpysal_star(units: gpd.GeoDataFrame):
+    import warnings
+
+    from libpysal.weights import Queen, fill_diagonal
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = Queen.from_dataframe(units.reset_index(drop=True), use_index=False)
+        w.transform = "B"
+        star = fill_diagonal(w, 1.0)
+    star.transform = "B"
+    return w, star
+
+
+def _assert_same_as_esda(units: gpd.GeoDataFrame, rng: np.random.Generator, trials: int) -> None:
+    from esda import G_Local
+    from scipy import stats
+
+    from geo import gistar
+
+    w, star = _libpysal_star(units)
+    ours = hs.queen_weights(units)
+    assert ours.neighbours() == {i: sorted(v) for i, v in w.neighbors.items()}
+    for t in range(trials):
+        y = rng.poisson(rng.uniform(0.3, 15), len(units)).astype(float)
+        y[rng.integers(0, len(units), 3)] += 50 * (t % 2)
+        if y.sum() == 0 or np.all(y == y[0]):
+            continue
+        g = G_Local(y, star, transform="B", star=True, permutations=0)
+        z, p = hs.gi_star(y, ours)
+        np.testing.assert_array_equal(z, g.Zs)  # the same floats, not just close
+        np.testing.assert_array_equal(p, np.clip(2.0 * g.p_norm, 0.0, 1.0))
+        tested = rng.random(len(y)) < 0.9
+        expected = np.full(len(y), np.nan)
+        expected[tested] = stats.false_discovery_control(p[tested], method="bh")
+        np.testing.assert_array_equal(hs.fdr_adjust(p, tested), expected)
+        np.testing.assert_array_equal(gistar.norm_sf(z), stats.norm.sf(z))
+
+
+def test_gistar_weights_gi_and_fdr_are_libpysal_esda_and_scipy_bit_for_bit():
+    units = grid_layers().boundaries.level("subdistrict")
+    holey = shapely.Polygon(
+        [(10, 10), (12, 10), (12, 12), (10, 12)], [[(10.5, 10.5), (11, 10.5), (11, 11)]]
+    )
+    inside = shapely.Polygon([(10.5, 10.5), (11, 10.5), (11, 11)])  # touches only via the hole
+    island = shapely.box(20, 20, 21, 21)
+    extra = gpd.GeoDataFrame(
+        {"code": ["H", "I", "J"], "name": ["h", "i", "j"]},
+        geometry=[holey, inside, shapely.MultiPolygon([island, shapely.box(22, 22, 23, 23)])],
+        crs=units.crs,
+    )
+    both = pd.concat([units, extra], ignore_index=True)
+    _assert_same_as_esda(both, np.random.default_rng(7), trials=12)
+
+
+@pytest.mark.shared_data
+def test_gistar_is_esda_bit_for_bit_on_real_cod_ab(real):
+    for level in ("district", "subdistrict"):
+        units = real.layers.boundaries.level(level).sort_values("code").reset_index(drop=True)
+        _assert_same_as_esda(units, np.random.default_rng(11), trials=6)
+
+
+def test_mann_kendall_p_is_scipys_normal_tail():
+    from scipy import stats
+
+    x = np.random.default_rng(5).poisson(4, (30, 14)).astype(float)
+    mk = hs.mann_kendall(x)
+    np.testing.assert_array_equal(mk.p, 2.0 * stats.norm.sf(np.abs(mk.z)))

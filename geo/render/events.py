@@ -39,6 +39,7 @@ from folium.template import Template
 from geo.grid import GRID_DEG, Unit
 from geo.render import safe
 from geo.render.classes import GRID_COLORS, classify, grid_legend, hollow_item, provisional_note
+from geo.render.display import cached
 from geo.render.html import RawHtml, static
 from geo.render.legend import Legend
 from geo.render.packing import Mode, encode_events, encode_grid, sort_events, status_column
@@ -202,8 +203,7 @@ def add_event_layers(
     """
     if mode not in MODE_NOTES:
         raise ValueError(f"mode must be one of {', '.join(MODE_NOTES)}, got {mode!r}")
-    frame, missing = _located(events)
-    frame["status"] = status_column(frame)
+    frame, missing = cached("located", events, lambda: _located(events))
     provisional = provisional_note(frame)
     unit: Unit = spec.time if spec.time in ("week", "month") else "none"
     want_points = spec.has("events") and spec.events.mode != "none"
@@ -220,7 +220,7 @@ def add_event_layers(
         codes, legend = classify(frame, spec)
         roles = role_codes(frame)
         blob["points"] = encode_events(
-            frame.assign(headline=headlines(frame).to_numpy()) if len(frame) else frame,
+            cached("headlines", frame, lambda: _with_headlines(frame)),
             mode=cast(Mode, mode),
             classes=codes,
             unit=unit,
@@ -307,8 +307,13 @@ def _add_widgets(
         chart.add_to(m)
 
 
+def _with_headlines(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the events with each one's headline (who did what to whom)."""
+    return frame.assign(headline=headlines(frame).to_numpy()) if len(frame) else frame
+
+
 def _located(events: gpd.GeoDataFrame) -> tuple[pd.DataFrame, int]:
-    """Return the events with coordinates, in drawing order, and how many lack them."""
+    """Return the events with coordinates (and status), in drawing order, and how many lack them."""
     frame = pd.DataFrame(events.drop(columns="geometry", errors="ignore"))
     has_xy = (
         pd.to_numeric(frame.get("latitude"), errors="coerce").notna()
@@ -316,7 +321,9 @@ def _located(events: gpd.GeoDataFrame) -> tuple[pd.DataFrame, int]:
         if len(frame)
         else pd.Series([], dtype=bool)
     )
-    return sort_events(frame[has_xy.to_numpy()]), int((~has_xy).sum())
+    frame = sort_events(frame[has_xy.to_numpy()])
+    frame["status"] = status_column(frame)
+    return frame, int((~has_xy).sum())
 
 
 def _add_layers(m: folium.Map, data: EventData, options: dict[str, Any]) -> None:

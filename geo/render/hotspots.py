@@ -11,9 +11,10 @@ import pandas as pd
 from branca.element import Figure
 
 from geo.hotspots import CONFIDENCE, ISLAND, NO_PATTERN, HotspotResult
+from geo.render.display import display_areas, features
 from geo.render.html import RawHtml
 from geo.render.legend import Legend, LegendItem
-from geo.render.polygons import Layers, _features, display_areas
+from geo.render.polygons import Layers
 from geo.render.safe import text
 
 GROUP = "Hot spots"
@@ -196,7 +197,7 @@ def _add_emerging(
     em_fill = [EMERGING_COLORS.get(c, "#ffffff") for c in classes]
     em_name = f"Emerging hot spots per {period}"
     layer = folium.GeoJson(
-        _features(shown, {**props, "fill": em_fill}),
+        features(shown, {**props, "fill": em_fill}),
         name=text(em_name),
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
@@ -256,7 +257,7 @@ def add_hotspot_layers(
     )
     name = f"Gi* hot and cold spots per {units}"
     layer = folium.GeoJson(
-        _features(shown, {**props, "fill": gi_fill}),
+        features(shown, {**props, "fill": gi_fill}),
         name=text(name),
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],

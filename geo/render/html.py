@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import re
 from collections.abc import Iterator
 from importlib import resources
+from typing import Any
 from urllib.parse import urljoin
 
+import branca.element
 import folium
+import folium.features
 from branca.element import Element
+from folium.template import Template as FoliumTemplate
 
 from geo.assets import OFFLINE_HINT, AssetStore
 
@@ -39,6 +44,58 @@ def stable_ids(*, start: int = 0) -> Iterator[None]:
         yield
     finally:
         Element._generate_id = original  # type: ignore[method-assign]
+
+
+#: What makes a string a jinja2 template rather than plain text: a tag opening, or a
+#: carriage return (jinja2 turns line ends into ``\n``).
+_JINJA_SYNTAX = re.compile(r"\{[{%#]|\r")
+
+
+class _Text:
+    """A template without jinja2 syntax: it renders to its own text, as jinja2 would.
+
+    jinja2 drops one trailing newline (``keep_trailing_newline`` is off in
+    branca's templates), so this does too.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source[:-1] if source.endswith("\n") else source
+
+    def render(self, *_args: object, **_kwargs: object) -> str:
+        """Return the text."""
+        return self.source
+
+
+@contextlib.contextmanager
+def plain_text_templates() -> Iterator[None]:
+    """Inside the block, branca elements made from plain text skip jinja2, then restore.
+
+    Rendering a folium map wraps every rendered script, header and HTML block
+    in a new ``Element(text)``, which compiles the text (megabytes of GeoJSON)
+    as a jinja2 template. Text with no jinja2 syntax renders to itself, so it
+    is kept as text; anything else is still compiled, so the page is the same.
+    The constant templates folium's GeoJSON tooltips compile at each render
+    are compiled once.
+    """
+    branca_names, folium_names = vars(branca.element), vars(folium.features)
+    original = branca_names["Template"]
+
+    def template(source: Any) -> Any:
+        if isinstance(source, str) and not _JINJA_SYNTAX.search(source):
+            return _Text(source)
+        return original(source)
+
+    branca_names["Template"], folium_names["Template"] = template, _folium_template
+    try:
+        yield
+    finally:
+        branca_names["Template"], folium_names["Template"] = original, FoliumTemplate
+
+
+@functools.lru_cache(maxsize=64)
+def _folium_template(source: str) -> FoliumTemplate:
+    """Return folium's template of ``source``, compiled once (tooltips compile one per layer)."""
+    return FoliumTemplate(source)
 
 
 class RawHtml(Element):
@@ -138,7 +195,7 @@ def page_html(m: folium.Map, *, assets: AssetStore | None) -> str:
         If a complete cache still leaves a remote script or stylesheet (a bug:
         an asset the manifest lacks).
     """
-    with stable_ids(start=RENDER_ID_START):
+    with stable_ids(start=RENDER_ID_START), plain_text_templates():
         html = m.get_root().render()
     html = html.replace("<html>", '<html lang="en">', 1)
     html, missing = inline_assets(html, assets)

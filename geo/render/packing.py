@@ -17,6 +17,7 @@ import pandas as pd
 from geo import grid
 from geo.grid import COORD_SCALE, Unit, epoch_days, scaled
 from geo.render import safe
+from geo.render.display import cached
 
 Mode = Literal["full", "compact", "aggregate"]
 
@@ -164,21 +165,11 @@ def encode_events(
         "cls": pack(classes),
         "row": pack(rows.fillna(0).to_numpy(dtype=np.int64)),
     }
-    dicts: dict[str, list[list[Any]]] = {}
-    for group, fields in GROUPS.items():
-        numeric = group == "fat"
-        encoded = [_codes(events.get(f), n, numeric=numeric) for f in fields]
-        if group == "url":  # only http(s) links reach the page
-            codes, values = encoded[0]
-            encoded = [(codes, [v if safe.is_http_url(v) else "" for v in values])]
-        codes, dicts[group] = _group_codes(encoded)
-        cols[group] = pack(codes)
+    group_cols, dicts = cached("groups", events, lambda: _groups(events))
+    cols.update(group_cols)
     text = {}
     if mode == "full":
-        text = {
-            "id": strings(events.get("event_id"), n).tolist(),
-            "notes": strings(events.get("notes"), n).tolist(),
-        }
+        text = cached("text", events, lambda: _text(events))
     periods = _periods(grid.period_counts(days, unit)) if unit != "none" and n else None
     if periods is not None and roles is not None:  # one series per role
         _, _, index = grid.period_starts(days, unit)
@@ -190,9 +181,34 @@ def encode_events(
         "scale": COORD_SCALE,
         "day0": day0,
         "cols": cols,
-        "dicts": dicts,
-        "text": text,
+        "dicts": dict(dicts),
+        "text": dict(text),
         "periods": periods,
+    }
+
+
+def _groups(events: pd.DataFrame) -> tuple[dict[str, dict[str, str]], dict[str, list[list[Any]]]]:
+    """Return the packed code column and the value list of each dictionary group."""
+    n = len(events)
+    cols: dict[str, dict[str, str]] = {}
+    dicts: dict[str, list[list[Any]]] = {}
+    for group, fields in GROUPS.items():
+        numeric = group == "fat"
+        encoded = [_codes(events.get(f), n, numeric=numeric) for f in fields]
+        if group == "url":  # only http(s) links reach the page
+            codes, values = encoded[0]
+            encoded = [(codes, [v if safe.is_http_url(v) else "" for v in values])]
+        codes, dicts[group] = _group_codes(encoded)
+        cols[group] = pack(codes)
+    return cols, dicts
+
+
+def _text(events: pd.DataFrame) -> dict[str, list[str]]:
+    """Return the free-text columns of full mode: event ids and notes."""
+    n = len(events)
+    return {
+        "id": strings(events.get("event_id"), n).tolist(),
+        "notes": strings(events.get("notes"), n).tolist(),
     }
 
 

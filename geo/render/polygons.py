@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,16 +14,15 @@ import pandas as pd
 import shapely
 from branca.utilities import color_brewer
 from folium.plugins import Search
-from threadpoolctl import threadpool_limits
 
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS, iraq_bounds_swne
+from geo.render import jenks
+from geo.render.display import SIMPLIFY_DEG, cached, display_areas, features, simplified
 from geo.render.legend import Legend, LegendItem
 from geo.render.safe import text
 from geo.spec import Choropleth, MapSpec
 from geo.types import Level, ProjectLayers
 
-#: Display simplification of admin polygons (~100 m), stated in every map's caveats.
-SIMPLIFY_DEG = 0.001
 SIMPLIFY_NOTE = (
     "Boundaries are simplified for display (about 100 m, 0.001°) and coordinates rounded "
     "to 6 decimals; counts and distances use the full-resolution layers."
@@ -79,35 +76,6 @@ class Layers:
     hatch_defs: str = ""
 
 
-def _round(geoms: np.ndarray) -> np.ndarray:
-    return shapely.transform(geoms, lambda xy: np.round(xy, 6))
-
-
-def display_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return admin areas simplified once for display, shared edges kept shared.
-
-    Coverage simplification keeps neighbours without gaps; where the layer is
-    not a clean coverage, each polygon is simplified on its own.
-    """
-    out = gdf.to_crs(GEOGRAPHIC_CRS).sort_values("code", kind="stable").reset_index(drop=True)
-    geoms = np.asarray(out.geometry.values)
-    try:
-        simple = shapely.coverage_simplify(geoms, SIMPLIFY_DEG)
-    except shapely.errors.GEOSException:
-        simple = shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True)
-    out["geometry"] = _round(simple)
-    return out
-
-
-def _features(gdf: gpd.GeoDataFrame, props: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
-    """Return a FeatureCollection of ``gdf``'s geometry with only ``props`` (already escaped)."""
-    frame = gpd.GeoDataFrame(
-        {k: list(v) for k, v in props.items()}, geometry=list(gdf.geometry), crs=GEOGRAPHIC_CRS
-    )
-    frame["geometry"] = _round(np.asarray(frame.geometry.values))
-    return frame.to_geo_dict(drop_id=False)
-
-
 def _col(gdf: pd.DataFrame, name: str) -> list[str]:
     if name not in gdf.columns:
         return [""] * len(gdf)
@@ -133,7 +101,7 @@ def add_outlines(
     """Add one admin level as outlines with a name/code tooltip."""
     style = {"fillOpacity": 0.0, "fill": True, "fillColor": "#ffffff", **OUTLINE_STYLE[level]}
     layer = folium.GeoJson(
-        _features(areas, _area_props(areas)),
+        features(areas, _area_props(areas)),
         name=text(LEVEL_LABEL[level]),
         style_function=lambda _f: style,
         tooltip=_tooltip(["name", "code"], ["Name", "P-code"]),
@@ -197,13 +165,27 @@ def classify(
     if len(distinct) <= k:
         bins = [float(v) for v in distinct]
         return np.searchsorted(distinct, values), bins, [_fmt(v) for v in bins]
+    if scheme == "FisherJenks":  # exact, as mapclassify computes it, without its imports
+        bins_array = jenks.fisher_jenks(values, k)
+        yb = jenks.bin_ids(values, bins_array)
+    else:
+        bins_array, yb = _mapclassify(values, scheme=scheme, k=k)
+    bins = [float(b) for b in bins_array]
+    labels, low = [], float(values.min())
+    for high in bins:
+        labels.append(f"{_fmt(low)} – {_fmt(high)}")
+        low = high
+    return np.asarray(yb), bins, labels
+
+
+def _mapclassify(values: np.ndarray, *, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return mapclassify's class bounds and classes of ``values`` (imported here: ~1 s)."""
     # NaturalBreaks runs k-means in scikit-learn; on a few hundred areas its thread pool
     # costs ten times the work, and far more on a busy machine: keep it to one thread.
     # NaturalBreaks seeds its k-means from numpy's global generator: pin it for this call
     # (and put it back), so the same values always give the same classes.
-    # Fisher-Jenks is exact and needs no seed; without numba mapclassify says it runs its
-    # pure-Python version, which on a few hundred areas takes milliseconds.
-    import mapclassify  # with scikit-learn: about a second, so not at import (see preload)
+    import mapclassify
+    from threadpoolctl import threadpool_limits
 
     state = np.random.get_state()
     np.random.seed(0)
@@ -213,24 +195,7 @@ def classify(
             classifier = mapclassify.classify(values, scheme=scheme, k=k)
     finally:
         np.random.set_state(state)
-    bins = [float(b) for b in classifier.bins]
-    labels, low = [], float(values.min())
-    for high in bins:
-        labels.append(f"{_fmt(low)} – {_fmt(high)}")
-        low = high
-    return np.asarray(classifier.yb), bins, labels
-
-
-def preload() -> None:
-    """Start importing mapclassify (and scikit-learn) on a background thread.
-
-    The import takes about a second; a build starts it before reading boundaries
-    and incidents, which release the GIL for much of their work, so the maps find
-    it ready instead of waiting for it.
-    """
-    threading.Thread(
-        target=importlib.import_module, args=("mapclassify",), name="geo-preload", daemon=True
-    ).start()
+    return np.asarray(classifier.bins), np.asarray(classifier.yb)
 
 
 def palette(n: int) -> list[str]:
@@ -260,7 +225,7 @@ def add_choropleth(
     props["value"] = [text(_fmt(v)) for v in values]
     props["fill"] = [colors[int(c)] for c in classes]
     layer = folium.GeoJson(
-        _features(areas, props),
+        features(areas, props),
         name=text(name),
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
@@ -318,8 +283,7 @@ def add_zone(m: folium.Map, zone: gpd.GeoDataFrame, *, key: str, label: str, out
     if zone.empty:
         return
     color = HATCHES[key]
-    zone = zone.to_crs(GEOGRAPHIC_CRS)
-    zone = zone.assign(geometry=shapely.simplify(zone.geometry.values, SIMPLIFY_DEG))
+    zone = simplified(zone)
     names = [n for n in _col(zone, "name") if n]
     title = names[0] if names else text(label)
     dash = "8 5" if key == "unami-2009" else "2 5"
@@ -331,7 +295,7 @@ def add_zone(m: folium.Map, zone: gpd.GeoDataFrame, *, key: str, label: str, out
         "fillOpacity": 1.0,
     }
     layer = folium.GeoJson(
-        _features(zone, _zone_props(zone)),
+        features(zone, _zone_props(zone)),
         name=title,
         style_function=lambda _f: style,
         tooltip=_tooltip(
@@ -368,10 +332,9 @@ def add_krg(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers) ->
     """Add the KRG-administered area and/or the KRG line (named as what it is)."""
     items: list[LegendItem] = []
     if spec.has("krg-area") and not layers.krg_area.empty:
-        area = layers.krg_area.to_crs(GEOGRAPHIC_CRS)
-        area = area.assign(geometry=shapely.simplify(area.geometry.values, SIMPLIFY_DEG))
+        area = simplified(layers.krg_area)
         layer = folium.GeoJson(
-            _features(area, _line_props(area, "KRG-administered area")),
+            features(area, _line_props(area, "KRG-administered area")),
             name=text("KRG-administered area"),
             style_function=lambda _f: {
                 "color": KRG_COLOR,
@@ -385,11 +348,10 @@ def add_krg(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers) ->
         out.groups[layer.get_name()] = "Disputed areas & KRG"
         items.append(LegendItem("KRG-administered area", KRG_COLOR, "square"))
     if spec.has("krg-line") and not layers.krg_line.empty:
-        line = layers.krg_line.to_crs(GEOGRAPHIC_CRS)
-        line = line.assign(geometry=shapely.simplify(line.geometry.values, SIMPLIFY_DEG))
+        line = simplified(layers.krg_line)
         label = str(line["name"].iat[0]) or KRG_LINE_NAME
         layer = folium.GeoJson(
-            _features(line, _line_props(line, KRG_LINE_NAME)),
+            features(line, _line_props(line, KRG_LINE_NAME)),
             name=text(label),
             style_function=lambda _f: {"color": KRG_LINE_COLOR, "weight": 3.0},
             tooltip=_tooltip(["name", "source", "notes"], ["Line", "Source", "Notes"]),
@@ -426,7 +388,7 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
     ) -> None:
         fields = list(props)
         layer = folium.GeoJson(
-            _features(gdf, props),
+            features(gdf, props),
             name=text(name),
             style_function=lambda _f: style,
             tooltip=_tooltip(fields, [f.capitalize() for f in fields]),
@@ -440,7 +402,7 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
         out.groups[layer.get_name()] = "Hamrin"
 
     if spec.has("hamrin-area") and not layers.hamrin_area.empty:
-        area = layers.hamrin_area.to_crs(GEOGRAPHIC_CRS)
+        area = simplified(layers.hamrin_area, None)
         style = {"color": HAMRIN_COLOR, "weight": 1.5, "fillColor": HAMRIN_COLOR}
         add(
             area,
@@ -451,7 +413,7 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
         )
         items.append(LegendItem("Hamrin focus area", HAMRIN_COLOR, "square"))
     if spec.has("hamrin-ridge") and not layers.hamrin_ridge.empty:
-        ridge = layers.hamrin_ridge.to_crs(GEOGRAPHIC_CRS)
+        ridge = simplified(layers.hamrin_ridge, None)
         props = _line_props(ridge, "Hamrin ridge")
         props["name"] = [f"{n} (approximate)" for n in props["name"]]
         add(
@@ -463,7 +425,8 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
         )
         items.append(LegendItem("Hamrin ridge (approximate line)", HAMRIN_COLOR, "line"))
     if spec.has("hamrin-rings") and not layers.hamrin_ridge.empty and spec.rings_km:
-        ring = rings(layers.hamrin_ridge, spec.rings_km)
+        km = tuple(spec.rings_km)
+        ring = cached("rings", layers.hamrin_ridge, lambda: rings(layers.hamrin_ridge, km), km)
         labels = [text(f"{_fmt(k)} km from the Hamrin ridge (approximate)") for k in ring["km"]]
         add(
             ring,
@@ -475,18 +438,23 @@ def add_hamrin(m: folium.Map, layers: ProjectLayers, spec: MapSpec, out: Layers)
         kms = ", ".join(_fmt(k) for k in ring["km"])
         items.append(LegendItem(f"{kms} km from the ridge", HAMRIN_COLOR, "dashed"))
     if spec.has("hamrin-dam") and not layers.hamrin_dam.empty:
-        dam = layers.hamrin_dam.to_crs(GEOGRAPHIC_CRS)
+        dam = simplified(layers.hamrin_dam, None)
         add(dam, "Hamrin dam", "geo-places", {}, _line_props(dam, "Hamrin dam"))
         items.append(LegendItem("Hamrin dam", DAM_COLOR, "circle"))
     if items:
         out.legends.append(Legend(title="Hamrin", items=tuple(items)))
 
 
-def add_places(m: folium.Map, places: gpd.GeoDataFrame, out: Layers) -> None:
+def _sorted_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the gazetteer in EPSG:4326, sorted by name."""
+    return places.to_crs(GEOGRAPHIC_CRS).sort_values("name", kind="stable")
+
+
+def add_places(m: folium.Map, gazetteer: gpd.GeoDataFrame, out: Layers) -> None:
     """Add the gazetteer as small points with a search box over names and alternates."""
-    if places.empty:
+    if gazetteer.empty:
         return
-    places = places.to_crs(GEOGRAPHIC_CRS).sort_values("name", kind="stable")
+    places = cached("places", gazetteer, lambda: _sorted_places(gazetteer))
     names, arabic, alts = _col(places, "name"), _col(places, "name_ar"), _col(places, "alt_names")
     label = [f"{n} — {a}" if a else n for n, a in zip(names, arabic, strict=True)]
     search = [
@@ -495,7 +463,7 @@ def add_places(m: folium.Map, places: gpd.GeoDataFrame, out: Layers) -> None:
     ]
     props = {"name": label, "search": search, "kind": _col(places, "kind")}
     layer = folium.GeoJson(
-        _features(places, props),
+        features(places, props),
         name=text("Places (gazetteer)"),
         marker=folium.CircleMarker(
             radius=4,
