@@ -125,6 +125,8 @@ IsOnlyOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")]
+
+
 def _role_choice(value: str | None) -> str | None:
     """Refuse an unknown ``--role`` name as a usage error (exit 2), before any work."""
     if value is not None:

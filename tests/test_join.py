@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
+from geo.distance import LineDistance
 from geo.errors import ValidationError
-from geo.join import LineDistance, PolygonIndex, join_events, to_metric
+from geo.join import PolygonIndex, join_events, to_metric
 from geo.types import (
     ADMIN_COLUMNS,
     EVENT_COLUMNS,
@@ -363,7 +364,7 @@ def test_line_distance_error_is_within_its_stated_bound(seed, spacing):
 @given(seed=st.integers(0, 2**32 - 1), parts=st.integers(1, 3))
 def test_a_line_of_few_segments_is_measured_exactly(seed, parts):
     """Up to EXACT_SEGMENTS segments (the Hamrin ridge has six) the distance is exact."""
-    from geo.join import EXACT_SEGMENTS
+    from geo.distance import EXACT_SEGMENTS
 
     rng = np.random.default_rng(seed)
     line = shapely.MultiLineString(
