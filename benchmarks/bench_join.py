@@ -41,7 +41,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from geo.join import LineDistance, join_events, to_metric
+from geo.distance import LineDistance
+from geo.join import join_events, to_metric
 from geo.types import ADMIN_COLUMNS, ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
 from geo.write import write_text
 

@@ -125,12 +125,40 @@ IsOnlyOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")]
+
+
+def _role_choice(value: str | None) -> str | None:
+    """Refuse an unknown ``--role`` name as a usage error (exit 2), before any work."""
+    if value is not None:
+        from geo.incidents.roles import parse_roles
+
+        try:
+            parse_roles(value)
+        except GeoError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    return value
+
+
 RoleOpt = Annotated[
     str | None,
     typer.Option(
         "--role",
+        callback=_role_choice,
         help="Keep only these roles, comma-separated: attack (IS attacks), against "
         "(operations against IS), clash, none.",
+    ),
+]
+
+BoundariesOpt = Annotated[
+    Path | None,
+    typer.Option("--boundaries", help="Boundary folder or zip to use instead of the cache."),
+]
+KrgLineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--krg-line",
+        help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
+        "2019 administrative boundary of the Kurdistan Region (a proxy).",
     ),
 ]
 
@@ -190,10 +218,7 @@ def build(
     date_to: ToOpt = None,
     is_only: IsOnlyOpt = None,
     role: RoleOpt = None,
-    boundaries: Annotated[
-        Path | None,
-        typer.Option("--boundaries", help="Boundary folder or zip to use instead of the cache."),
-    ] = None,
+    boundaries: BoundariesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild unchanged maps too.")] = False,
     png: Annotated[bool, typer.Option("--png", help="Also write a PNG of each map.")] = False,
     aggregates_only: Annotated[
@@ -220,14 +245,7 @@ def build(
             "--maps-dir", help="Folder of your own map specs (*.toml) instead of the shipped ones."
         ),
     ] = None,
-    krg_line: Annotated[
-        Path | None,
-        typer.Option(
-            "--krg-line",
-            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
-            "2019 administrative boundary of the Kurdistan Region (a proxy).",
-        ),
-    ] = None,
+    krg_line: KrgLineOpt = None,
 ) -> None:
     """Build every map (or the named ones) and the index page."""
     from geo import pipeline
@@ -288,21 +306,12 @@ def join(
     lon: LonOpt = None,
     date_format: DateFormatOpt = None,
     fix_swapped: FixSwappedOpt = False,
-    boundaries: Annotated[
-        Path | None, typer.Option("--boundaries", help="Boundary folder or zip.")
-    ] = None,
+    boundaries: BoundariesOpt = None,
     is_only: IsOnlyOpt = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     role: RoleOpt = None,
-    krg_line: Annotated[
-        Path | None,
-        typer.Option(
-            "--krg-line",
-            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
-            "2019 administrative boundary of the Kurdistan Region (a proxy).",
-        ),
-    ] = None,
+    krg_line: KrgLineOpt = None,
 ) -> None:
     """Place every event in its areas and zones, with distances; write a table."""
     from geo import analysis
@@ -351,9 +360,7 @@ def stats(
     lon: LonOpt = None,
     date_format: DateFormatOpt = None,
     fix_swapped: FixSwappedOpt = False,
-    boundaries: Annotated[
-        Path | None, typer.Option("--boundaries", help="Boundary folder or zip.")
-    ] = None,
+    boundaries: BoundariesOpt = None,
     is_only: IsOnlyOpt = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
@@ -380,14 +387,7 @@ def stats(
             "--seam", help="Write seam statistics (bands × sides of the KRG line) instead."
         ),
     ] = False,
-    krg_line: Annotated[
-        Path | None,
-        typer.Option(
-            "--krg-line",
-            help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
-            "2019 administrative boundary of the Kurdistan Region (a proxy).",
-        ),
-    ] = None,
+    krg_line: KrgLineOpt = None,
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
     from geo import analysis

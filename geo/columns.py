@@ -33,7 +33,8 @@ COLUMNS: dict[str, str] = {
     "coordinates are placed at that area's representative point (geo_precision area)",
     "latitude": "latitude in degrees, EPSG:4326",
     "longitude": "longitude in degrees, EPSG:4326",
-    "geo_precision": "how precise the location is: exact, near or area (an area's centroid)",
+    "geo_precision": "how precise the location is: exact, near or area (a point standing "
+    "for an area: the source's own, or the area's representative point for area-coded rows)",
     "geo_precision_code": "the source's own location-precision code (acled:1, ucdp:4, user:exact)",
     "precision_level": "finest admin level the location supports: point, subdistrict, "
     "district, governorate or country",

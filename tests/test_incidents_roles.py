@@ -177,8 +177,10 @@ def test_bad_role_option(tmp_path, capsys) -> None:
         parse_roles("attacks")
     path = _acled_csv(tmp_path / "acled.csv")
     code = main(["join", str(path), "--out", str(tmp_path / "j.csv"), "--role", "bogus"])
-    assert code == 5
-    assert "--role 'bogus'" in capsys.readouterr().err
+    assert code == 2  # a usage error, like any other bad option value
+    err = capsys.readouterr().err
+    assert "--role 'bogus' is not one of attack, against" in err and err.count("\n") == 1
+    assert not (tmp_path / "j.csv").exists()
 
 
 def test_plain_csv_role_column(tmp_path: Path) -> None:

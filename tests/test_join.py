@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
+from geo.distance import LineDistance
 from geo.errors import ValidationError
-from geo.join import LineDistance, PolygonIndex, join_events, to_metric
+from geo.join import PolygonIndex, join_events, to_metric
 from geo.types import (
     ADMIN_COLUMNS,
     EVENT_COLUMNS,
@@ -357,6 +358,23 @@ def test_line_distance_error_is_within_its_stated_bound(seed, spacing):
     assert np.all(got >= want - 1e-6)
     assert np.all(got - want <= ld.max_error_m + 1e-6)
     assert ld.max_error_m < 50.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), parts=st.integers(1, 3))
+def test_a_line_of_few_segments_is_measured_exactly(seed, parts):
+    """Up to EXACT_SEGMENTS segments (the Hamrin ridge has six) the distance is exact."""
+    from geo.distance import EXACT_SEGMENTS
+
+    rng = np.random.default_rng(seed)
+    line = shapely.MultiLineString(
+        [rng.uniform(0, 100e3, (int(rng.integers(2, 6)), 2)) for _ in range(parts)]
+    )
+    assert len(shapely.get_coordinates(line)) - parts <= EXACT_SEGMENTS
+    x, y = rng.uniform(-50e3, 150e3, 3000), rng.uniform(-50e3, 150e3, 3000)
+    got = LineDistance(line)(x, y)
+    want = shapely.distance(shapely.points(x, y), line)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
 
 
 def test_line_distance_gives_nan_without_coordinates():

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from geo.boundaries import schematic
 from geo.boundaries.load import cached_sources, load_boundaries
 from geo.errors import CatalogError, DownloadError
 from geo.paths import offline
@@ -72,4 +71,6 @@ def resolve_boundaries(path: Path | str | None = None, *, download: bool = True)
     detail = "schematic fallback: no authoritative boundaries cached"
     if reason:
         detail += f" ({reason})"
+    from geo.boundaries import schematic  # the fallback only: a cached load never needs it
+
     return Resolved(schematic.build_boundaries(), "schematic", detail)
