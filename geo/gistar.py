@@ -38,10 +38,11 @@ class Weights:
     @classmethod
     def from_pairs(cls, n: int, i: np.ndarray, j: np.ndarray) -> Weights:
         """Return weights from neighbour pairs (both directions; duplicates and self dropped)."""
-        pairs = np.unique(np.column_stack([i, j]).astype(np.int64).reshape(-1, 2), axis=0)
-        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(pairs[:, 0], minlength=n))])
-        return cls(n, indptr.astype(np.int64), pairs[:, 1].astype(np.int64))
+        a, b = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        key = np.unique(a[a != b] * max(n, 1) + b[a != b])  # sorted by unit, then neighbour
+        rows, cols = np.divmod(key, max(n, 1))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+        return cls(n, indptr.astype(np.int64), cols.astype(np.int64))
 
     @classmethod
     def from_neighbours(cls, neighbours: Mapping[int, object]) -> Weights:
@@ -69,7 +70,9 @@ def queen(geometries: np.ndarray) -> Weights:
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     if not len(coords):
         return Weights.from_pairs(len(geoms), np.zeros(0), np.zeros(0))
-    _, vertex = np.unique(coords, axis=0, return_inverse=True)
+    points = np.empty(len(coords), dtype=complex)  # one number per vertex: a fast unique
+    points.real, points.imag = coords[:, 0], coords[:, 1]
+    _, vertex = np.unique(points, return_inverse=True)
     frame = pd.DataFrame({"v": vertex.ravel(), "p": owner}).drop_duplicates()
     shared = frame[frame.duplicated("v", keep=False)]
     pairs = shared.merge(shared, on="v")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import branca.element
@@ -10,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from fixtures import synthetic_layers
-from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from geo.render import display, html, jenks, polygons
 
@@ -114,12 +115,22 @@ def test_plain_text_templates_leave_the_page_unchanged():
 
 
 def _frames() -> gpd.GeoDataFrame:
+    square = Polygon([(43, 33), (44, 33), (44, 34), (43, 34)])
+    holed = Polygon(
+        [(44, 33), (45, 33), (45, 34.123456789), (44, 34)],
+        [[(44.2, 33.2), (44.4, 33.2), (44.4, 33.4)], [(44.6, 33.6), (44.8, 33.6), (44.8, 33.8)]],
+    )
     return gpd.GeoDataFrame(
-        {"code": ["B", "A", "C"], "name": ["b", "a", "c"]},
+        {"code": list("ABCDEFGH"), "name": list("abcdefgh")},
         geometry=[
-            Polygon([(44, 33), (45, 33), (45, 34.123456789), (44, 34)]),
-            Polygon([(43, 33), (44, 33), (44, 34), (43, 34)]),
+            holed,
+            MultiPolygon([square, holed.buffer(-0.01)]),
             LineString([(43, 35), (44.0000004, 35.5)]),
+            Point(44.1234567, 33.7654321),
+            None,
+            Polygon(),
+            Polygon([(43, 33, 1), (44, 33, 2), (44, 34, 3)]),  # 3-D: shapely's own mapping
+            MultiPolygon([square, Polygon()]),
         ],
         crs="EPSG:4326",
     )
@@ -127,11 +138,23 @@ def _frames() -> gpd.GeoDataFrame:
 
 def test_features_are_what_geopandas_gives():
     gdf = _frames()
-    props = {"name": ["x", "y", None], "code": ["1", "2", "3"]}
+    props = {"name": ["x", "y", None, "<b>", "", "e", "z", "m"], "code": list("12345678")}
     frame = gpd.GeoDataFrame(
         dict(props), geometry=display.round6(np.asarray(gdf.geometry.values)), crs="EPSG:4326"
     )
-    assert display.features(gdf, props) == frame.to_geo_dict(drop_id=False)
+    expected = frame.to_geo_dict(drop_id=False)
+    got = display.features(gdf, props)
+    assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True)
+
+
+@pytest.mark.shared_data
+def test_geojson_of_real_boundaries_is_shapelys(cod_ab_dir):
+    from shapely.geometry import mapping
+
+    areas = gpd.read_file(cod_ab_dir / "irq_admbnda_adm3_cso_20190603.geojson")
+    geoms = display.round6(np.asarray(areas.geometry.values))
+    got = display.geojson_geometries(geoms)
+    assert json.dumps(got) == json.dumps([mapping(g) for g in geoms])
 
 
 def test_shared_display_computes_a_layer_once_and_changes_nothing():
@@ -147,3 +170,24 @@ def test_shared_display_computes_a_layer_once_and_changes_nothing():
         again = display.features(first, {"code": list(first["code"])})
     assert first.equals(alone)
     assert feats == again == display.features(alone, {"code": list(alone["code"])})
+
+
+def test_frames_with_the_same_shapes_share_their_display_geometry(monkeypatch):
+    calls = []
+    simplify = display.shapely.coverage_simplify
+    monkeypatch.setattr(
+        display.shapely, "coverage_simplify", lambda *a, **k: calls.append(1) or simplify(*a, **k)
+    )
+    gov = synthetic_layers().boundaries.governorates
+    other = gov[["code", "geometry"]].copy()  # another frame, the same shapes
+    moved = other.assign(geometry=other.geometry.translate(0.5, 0))
+    with display.shared_display():
+        first = display.display_areas(gov)
+        again = display.display_areas(other)
+        assert len(calls) == 1  # the same shapes: simplified once
+        shifted = display.display_areas(moved)
+        assert len(calls) == 2
+    assert again.geometry.equals(first.geometry)
+    assert not shifted.geometry.geom_equals(first.geometry).any()
+    alone = display.display_areas(other)
+    assert len(calls) == 3 and alone.geometry.equals(again.geometry)

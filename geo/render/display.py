@@ -8,6 +8,7 @@ outside it everything is computed afresh. Either way the result is the same.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -56,6 +57,24 @@ def cached(kind: str, frame: Any, make: Callable[[], T], *extra: Any) -> T:
     return store[key][0]
 
 
+def _by_content(kind: str, geoms: np.ndarray, make: Callable[[], T]) -> T:
+    """Return ``make()``, computed once per distinct geometry (exact coordinates) in a block.
+
+    Two frames holding the same shapes (a layer, and the hot-spot units made
+    from it) share the work; the key is a digest of the geometries' WKB.
+    """
+    store = _CACHE.get()
+    if store is None:
+        return make()
+    digest = hashlib.blake2b(digest_size=20)
+    for wkb in shapely.to_wkb(geoms):
+        digest.update(b"\0" if wkb is None else wkb)
+    key = (kind, len(geoms), digest.hexdigest())
+    if key not in store:
+        store[key] = (make(), ())
+    return store[key][0]
+
+
 def round6(geoms: np.ndarray) -> np.ndarray:
     """Return geometries with coordinates rounded to 6 decimals (0.1 m)."""
     return shapely.transform(geoms, lambda xy: np.round(xy, 6))
@@ -72,14 +91,19 @@ def display_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out = gdf.to_crs(GEOGRAPHIC_CRS).sort_values("code", kind="stable")
         out = out.reset_index(drop=True)
         geoms = np.asarray(out.geometry.values)
-        try:
-            simple = shapely.coverage_simplify(geoms, SIMPLIFY_DEG)
-        except shapely.errors.GEOSException:
-            simple = shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True)
-        out["geometry"] = round6(simple)
+        out["geometry"] = _by_content("coverage", geoms, lambda: _simplify_coverage(geoms))
         return out
 
     return cached("areas", gdf, make)
+
+
+def _simplify_coverage(geoms: np.ndarray) -> np.ndarray:
+    """Return areas simplified as a coverage (each on its own where that fails), rounded."""
+    try:
+        simple = shapely.coverage_simplify(geoms, SIMPLIFY_DEG)
+    except shapely.errors.GEOSException:
+        simple = shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True)
+    return round6(simple)
 
 
 def simplified(gdf: gpd.GeoDataFrame, tolerance: float | None = SIMPLIFY_DEG) -> gpd.GeoDataFrame:
@@ -96,12 +120,55 @@ def simplified(gdf: gpd.GeoDataFrame, tolerance: float | None = SIMPLIFY_DEG) ->
 
 def _geometries(gdf: gpd.GeoDataFrame) -> list[dict[str, Any] | None]:
     """Return the GeoJSON geometry of each row, rounded to 6 decimals (empty as None)."""
+    geoms = np.asarray(gdf.geometry.values)
 
     def make() -> list[dict[str, Any] | None]:
-        rounded = round6(np.asarray(gdf.geometry.values))
-        return [None if g is None or g.is_empty else mapping(g) for g in rounded]
+        return geojson_geometries(round6(geoms))
 
-    return cached("geometries", gdf, make)
+    return cached("geometries", gdf, lambda: _by_content("geojson", geoms, make))
+
+
+def geojson_geometries(geoms: np.ndarray) -> list[dict[str, Any] | None]:
+    """Return each geometry as GeoJSON (shapely's ``mapping``; empty or missing as None).
+
+    Polygons and multipolygons, most of a page's data, are read with one
+    vectorised call per level (parts, rings, coordinates) instead of shapely's
+    per-coordinate Python loop: the same coordinates, as lists, not tuples.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    absent = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms)
+    areal = ~absent & np.isin(types, (_POLYGON, _MULTIPOLYGON)) & ~shapely.has_z(geoms)
+    out: list[dict[str, Any] | None] = [
+        None if skip or fast else mapping(g)
+        for g, skip, fast in zip(geoms, absent.tolist(), areal.tolist(), strict=True)
+    ]
+    polys = np.flatnonzero(areal)
+    if not len(polys):
+        return out
+    parts, part_of = shapely.get_parts(geoms[polys], return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    xy = coords.tolist()
+    part_rings: list[list[Any]] = [[] for _ in range(len(parts))]
+    start = 0
+    ends = np.cumsum(np.bincount(coord_of, minlength=len(rings))).tolist()
+    for part, end in zip(ring_of.tolist(), ends, strict=True):
+        part_rings[part].append(xy[start:end])
+        start = end
+    by_geom: list[list[Any]] = [[] for _ in range(len(polys))]
+    for part, k in enumerate(part_of.tolist()):
+        by_geom[k].append(part_rings[part])
+    for k, i in enumerate(polys.tolist()):
+        if types[i] == _POLYGON:
+            out[i] = {"type": "Polygon", "coordinates": by_geom[k][0]}
+        else:
+            out[i] = {"type": "MultiPolygon", "coordinates": by_geom[k]}
+    return out
+
+
+#: shapely's type ids of the geometries :func:`geojson_geometries` reads vectorised.
+_POLYGON, _MULTIPOLYGON = 3, 6
 
 
 def features(gdf: gpd.GeoDataFrame, props: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
