@@ -10,11 +10,13 @@ the same run as the baseline:
   sjoin to governorates, districts and sub-districts → distance to the KRG line →
   to_parquet), also a fresh process. ``geo join`` computes more than the naive script
   (zone flags, three more distances, border rules, validation and provenance), so the
-  ratio is conservative.
+  ratio is conservative. The raw-library floor ``raw_join.py`` (pyarrow CSV, shapely
+  ``contains_xy``, pykdtree, pyarrow Parquet; the naive script's columns, no checks)
+  runs beside them: "tool ÷ raw" says how close the command comes to its fastest parts.
 * ``geo build --incidents EVENTS.csv`` (every shipped map) at the smallest size, with
   its setup time (imports, boundaries, specs) read from the pipeline's progress marks.
 
-Commands alternate (naive, tool, naive, tool …) so that a change of machine load hits
+Commands alternate (naive, raw, tool, naive, raw, tool …) so that a change of machine load hits
 both; the reported time is the median of ``--repeat`` runs (one run at 1,000,000).
 Peak memory is the child's maximum resident set (``wait4``). For each size one extra
 ``geo join`` runs under ``cProfile`` and its ten largest cumulative entries are printed,
@@ -41,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "ocha-cod-ab"
 NAIVE = Path(__file__).with_name("naive_join.py")
+RAW = Path(__file__).with_name("raw_join.py")
 GEO = [sys.executable, "-m", "geo"]
 
 # Targets (issue 16), whole command against the naive pipeline in the same run.
@@ -142,17 +145,19 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         csv = synthetic(n, work)
         repeat = 1 if n >= 1_000_000 else args.repeat
-        naive, tool = [], []
+        naive, raw, tool = [], [], []
         for _ in range(repeat):
-            naive.append(run([sys.executable, str(NAIVE), str(csv), str(args.boundaries),
-                              str(work / "naive.parquet")], env))  # fmt: skip
+            for script, into, runs in ((NAIVE, "naive", naive), (RAW, "raw", raw)):
+                runs.append(run([sys.executable, str(script), str(csv), str(args.boundaries),
+                                 str(work / f"{into}.parquet")], env))  # fmt: skip
             tool.append(run([*GEO, "join", str(csv), "--out", str(work / "geo.parquet")], env))
         t_naive = statistics.median(t.seconds for t in naive)
+        t_raw = statistics.median(t.seconds for t in raw)
         t_tool = statistics.median(t.seconds for t in tool)
         m_naive = max(t.peak_mb for t in naive)
         m_tool = max(t.peak_mb for t in tool)
         ratio = t_naive / t_tool
-        rows.append((n, t_tool, m_tool, t_naive, m_naive, ratio))
+        rows.append((n, t_tool, m_tool, t_naive, m_naive, ratio, t_raw))
         target = JOIN_RATIO_MIN.get(n)
         if target is not None:
             ok = ratio >= target and (n < 200_000 or m_tool < m_naive)
@@ -188,15 +193,19 @@ def main(argv: list[str] | None = None) -> int:
         "# Whole commands",
         "",
         "Each command ran in a fresh process, as a user runs it; the naive pipeline is "
-        "[`benchmarks/naive_join.py`](benchmarks/naive_join.py), written out in full. "
+        "[`benchmarks/naive_join.py`](benchmarks/naive_join.py), written out in full; the raw "
+        "floor is [`benchmarks/raw_join.py`](benchmarks/raw_join.py) (the same columns with "
+        "the libraries' fastest calls and no checks). "
         f"Median of {args.repeat} alternating runs (one at 1,000,000). "
         "Synthetic events (`geo.incidents.synth`, seed 0), real COD-AB boundaries.",
         "",
-        "| events | `geo join … --out j.parquet` | peak | naive pipeline | peak | ratio |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| events | `geo join … --out j.parquet` | peak | naive pipeline | peak "
+        "| naive ÷ tool | raw floor | tool ÷ raw | naive ÷ raw |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(
-            f"| {n:,} | {t:.2f} s | {m:,.0f} MB | {tn:.2f} s | {mn:,.0f} MB | **{r:.2f}x** |"
-            for n, t, m, tn, mn, r in rows
+            f"| {n:,} | {t:.2f} s | {m:,.0f} MB | {tn:.2f} s | {mn:,.0f} MB | **{r:.2f}x** "
+            f"| {tr:.2f} s | {t / tr:.2f} | {tn / tr:.2f}x |"
+            for n, t, m, tn, mn, r, tr in rows
         ),
         "",
         "| command | wall time | setup | peak |",
