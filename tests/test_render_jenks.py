@@ -214,3 +214,15 @@ def test_importing_the_pipeline_leaves_the_render_libraries_to_the_first_map():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_maps_loop_puts_the_garbage_collector_back_as_it_was():
+    import gc
+
+    from geo import pipeline
+
+    before = gc.get_threshold(), gc.get_freeze_count()
+    with pytest.raises(RuntimeError), pipeline._few_collections():
+        assert gc.get_threshold()[0] > before[0][0]
+        raise RuntimeError("a map failed")
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
