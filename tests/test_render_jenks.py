@@ -1,4 +1,4 @@
-"""Render speed-ups give the same bytes: Fisher-Jenks, plain-text templates, shared geometry."""
+"""Render speed-ups give the same bytes: Fisher-Jenks, templates, shared geometry, lazy imports."""
 
 from __future__ import annotations
 
@@ -191,3 +191,38 @@ def test_frames_with_the_same_shapes_share_their_display_geometry(monkeypatch):
     assert not shifted.geometry.geom_equals(first.geometry).any()
     alone = display.display_areas(other)
     assert len(calls) == 3 and alone.geometry.equals(again.geometry)
+
+
+def test_importing_the_pipeline_leaves_the_render_libraries_to_the_first_map():
+    import subprocess
+    import sys
+
+    heavy = [
+        "folium",
+        "branca",
+        "jinja2",
+        "mapclassify",
+        "esda",
+        "libpysal",
+        "h3",
+        "sklearn",
+        "scipy",
+    ]
+    code = (
+        "import sys; import geo.pipeline, geo.manifest, geo.render.safe; "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_maps_loop_puts_the_garbage_collector_back_as_it_was():
+    import gc
+
+    from geo import pipeline
+
+    before = gc.get_threshold(), gc.get_freeze_count()
+    with pytest.raises(RuntimeError), pipeline._few_collections():
+        assert gc.get_threshold()[0] > before[0][0]
+        raise RuntimeError("a map failed")
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
