@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -275,3 +276,23 @@ def test_several_files_add_up(tmp_path, layers):
     assert "already seen on line 2 of a.csv" in dup["reason"]
     joined = join_events(result.events, layers)
     assert sorted(joined.events["event_id"]) == ["A1", "B2"]
+
+
+@pytest.mark.parametrize("n", [50, 120_000])
+def test_keeping_rows_column_by_column_equals_one_filter(n):
+    """Both ways _keep_rows filters (one step when small, column by column when large)."""
+    from geo.incidents.load import _keep_rows
+
+    rng = np.random.default_rng(n)
+    frame = pd.DataFrame(
+        {
+            "text": pd.array([f"e{i}" for i in range(n)], dtype="str"),
+            "count": rng.integers(0, 9, n),
+            "flag": rng.random(n) < 0.5,
+            "when": pd.to_datetime(rng.integers(0, 10**9, n), unit="s"),
+        }
+    )
+    keep = rng.random(n) < 0.7
+    want = frame.loc[keep].reset_index(drop=True)
+    got = _keep_rows(frame.copy(), keep)
+    pd.testing.assert_frame_equal(got, want)
