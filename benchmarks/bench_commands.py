@@ -128,11 +128,18 @@ def profile(cmd: list[str], env: dict[str, str], prof: Path, top: int = 10) -> s
 
 
 def synthetic(n: int, folder: Path) -> Path:
-    """Write the synthetic ACLED-layout file for ``n`` events (not timed)."""
-    from geo.incidents.synth import write_synthetic
+    """Write the synthetic ACLED-layout file for ``n`` events (not timed), in a child.
 
+    Not in this process: Linux keeps a process's peak resident set across ``exec``, so
+    every command started after a large in-process generation would report this
+    process's size at the fork as its own peak.
+    """
     path = folder / f"synthetic-{n}.csv"
-    write_synthetic(n, seed=0, out=path)
+    code = (
+        "import sys; from geo.incidents.synth import write_synthetic as w; "
+        "w(int(sys.argv[1]), seed=0, out=sys.argv[2])"
+    )
+    subprocess.run([sys.executable, "-c", code, str(n), str(path)], check=True)
     return path
 
 
