@@ -33,19 +33,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.constants import DISTANCE_BANDS_KM, METRIC_CRS, PERIOD_FREQ, Period, band_edges, band_index
+from geo.constants import (
+    DISTANCE_BANDS_KM,
+    METRIC_CRS,
+    PERIOD_FREQ,
+    AreaUnit,
+    Period,
+    band_edges,
+    band_index,
+)
 from geo.errors import ValidationError
 from geo.types import ROLES, Level, ProjectLayers
 
-By = Literal[
-    "governorate",
-    "district",
-    "subdistrict",
-    "unami-2009",
-    "article-140-wide",
-    "krg-area",
-    "hamrin-area",
-]
+By = AreaUnit
 AdminLevel = Literal["governorate", "district", "subdistrict"]
 
 #: admin level → (prefix of the joined code/name columns, coarse flag).

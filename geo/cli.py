@@ -19,7 +19,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 import geo
-from geo.constants import Period
+from geo.constants import AreaUnit, Period
 from geo.errors import GeoError, InputError
 
 app = typer.Typer(
@@ -86,16 +86,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
 # --- shared options: every command that reads incidents takes the same ones -------------
 
 InputFormat = Literal["auto", "acled", "ucdp", "csv", "geojson", "gpkg", "joined"]
-By = Literal[
-    "governorate",
-    "district",
-    "subdistrict",
-    "unami-2009",
-    "article-140-wide",
-    "krg-area",
-    "hamrin-area",
-    "hex",
-]
+By = Literal[AreaUnit, "hex"]  # hex: hot spots only
 
 FormatOpt = Annotated[
     InputFormat,

@@ -49,6 +49,17 @@ PERIODS: tuple[Period, ...] = ("week", "month", "quarter", "year", "all")
 #: pandas period frequency of each unit (weeks end on Sunday, i.e. start on Monday).
 PERIOD_FREQ: dict[str, str] = {"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 
+#: The areas events are counted by: admin levels, then the zones by their keys.
+AreaUnit = Literal[
+    "governorate",
+    "district",
+    "subdistrict",
+    "unami-2009",
+    "article-140-wide",
+    "krg-area",
+    "hamrin-area",
+]
+
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
