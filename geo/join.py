@@ -60,6 +60,7 @@ import pyarrow as pa
 import shapely
 from pyproj import CRS, Transformer
 
+from geo.cells import representatives
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.distance import DEFAULT_SPACING_M, LineDistance, locality_order
 from geo.errors import ValidationError
@@ -68,6 +69,7 @@ from geo.types import JOIN_COLUMNS, Level, ProjectLayers
 Status = Literal["matched", "on_edge", "nearest", "unmatched"]
 STATUSES: tuple[Status, ...] = ("matched", "on_edge", "nearest", "unmatched")
 ADMIN_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict")
+_STATUS_DTYPE = f"<U{max(map(len, STATUSES))}"  # fixed width: no Python string per point
 
 #: For each ``precision_level``: is the event coarse at adm1, adm2, adm3?
 COARSE: dict[str, tuple[bool, bool, bool]] = {
@@ -114,17 +116,21 @@ def _metric_geometry(frame: gpd.GeoDataFrame) -> shapely.Geometry | None:
 def inside(geometry: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Return True for the points in (or on the boundary of) one geometry.
 
-    A bounding-box prefilter limits the exact test (``shapely.intersects_xy`` on
-    the prepared geometry) to the points that can be inside.
+    Points in grid cells the geometry's boundary does not cross share their cell
+    centre's answer (:mod:`geo.cells`); a bounding-box prefilter limits the exact
+    test (``shapely.intersects_xy`` on the prepared geometry) to the points that can
+    be inside.
     """
-    result = np.zeros(len(lon), dtype=bool)
     if geometry is None or geometry.is_empty:
-        return result
+        return np.zeros(len(lon), dtype=bool)
+    reps = representatives(geometry.boundary, lon, lat)  # one test per clear grid cell
+    lon, lat = reps.lon, reps.lat
+    result = np.zeros(len(lon), dtype=bool)
     shapely.prepare(geometry)
     minx, miny, maxx, maxy = geometry.bounds
     cand = np.flatnonzero((lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy))
     result[cand] = shapely.intersects_xy(geometry, lon[cand], lat[cand])
-    return result
+    return result[reps.take]
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,6 +159,7 @@ class PolygonIndex:
         self.geoms = np.asarray(frame.geometry.values, dtype=object)
         shapely.prepare(self.geoms)
         self.bounds = shapely.bounds(self.geoms)
+        self.edges = shapely.boundary(self.geoms)
         self.metric = np.asarray(frame.to_crs(METRIC_CRS).geometry.values, dtype=object)
         self.tree = shapely.STRtree(self.metric)
 
@@ -183,37 +190,9 @@ class PolygonIndex:
             Polygon, status and distance per point.
         """
         n = len(lon)
-        order = np.argsort(lon, kind="stable")
-        xs, ys = lon[order], lat[order]
-        first = np.full(n, -1, dtype=np.int64)  # in sorted point order
-        hits = np.zeros(n, dtype=np.int64)
-        ambiguous = [np.zeros(n, dtype=bool) for _ in groups]
-        for i, (geom, (minx, miny, maxx, maxy)) in enumerate(
-            zip(self.geoms, self.bounds, strict=True)
-        ):
-            lo, hi = np.searchsorted(xs, minx, "left"), np.searchsorted(xs, maxx, "right")
-            band = ys[lo:hi]
-            cand = np.flatnonzero((band >= miny) & (band <= maxy)) + lo
-            hit = cand[shapely.intersects_xy(geom, xs[cand], ys[cand])]
-            if hit.size == 0:
-                continue
-            taken = hit[first[hit] >= 0]
-            for flag, group in zip(ambiguous, groups, strict=True):
-                flag[taken] |= group[first[taken]] != group[i]
-            first[hit[first[hit] < 0]] = i  # polygons come in code order: lowest code wins
-            hits[hit] += 1
+        index, count, amb = self._touching(lon, lat, groups)
+        status = np.where(count > 1, "on_edge", "matched").astype(_STATUS_DTYPE)
 
-        index = np.empty(n, dtype=np.int64)
-        index[order] = first
-        count = np.empty(n, dtype=np.int64)
-        count[order] = hits
-        amb = []
-        for flag in ambiguous:
-            unsorted = np.empty(n, dtype=bool)
-            unsorted[order] = flag
-            amb.append(unsorted)
-
-        status = np.where(count > 1, "on_edge", "matched").astype(object)
         distance = np.zeros(n)
         nearest = np.full(n, -1, dtype=np.int64)
         finite = np.isfinite(lon) & np.isfinite(lat)
@@ -234,7 +213,42 @@ class PolygonIndex:
                 far_i, far_d = self._nearest(points[~close], max_distance=None)
                 nearest[far] = far_i
                 distance[far] = far_d
-        return Location(index, status.astype(str), distance, tuple(amb), nearest)
+        return Location(index, status, distance, tuple(amb), nearest)
+
+    def _touching(
+        self, lon: np.ndarray, lat: np.ndarray, groups: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """Return per point the lowest polygon touched (-1: none), how many, and ambiguity.
+
+        Points in grid cells no boundary crosses take their cell centre's answer
+        (:mod:`geo.cells`); the others are tested against every polygon whose
+        bounding box holds them, in longitude order.
+        """
+        reps = representatives(self.edges, lon, lat)
+        n = len(reps.lon)
+        order = np.argsort(reps.lon, kind="stable")
+        xs, ys = reps.lon[order], reps.lat[order]
+        first = np.full(n, -1, dtype=np.int64)  # in sorted point order
+        hits = np.zeros(n, dtype=np.int64)
+        ambiguous = [np.zeros(n, dtype=bool) for _ in groups]
+        for i, (geom, (minx, miny, maxx, maxy)) in enumerate(
+            zip(self.geoms, self.bounds, strict=True)
+        ):
+            lo, hi = np.searchsorted(xs, minx, "left"), np.searchsorted(xs, maxx, "right")
+            band = ys[lo:hi]
+            cand = np.flatnonzero((band >= miny) & (band <= maxy)) + lo
+            hit = cand[shapely.intersects_xy(geom, xs[cand], ys[cand])]
+            if hit.size == 0:
+                continue
+            taken = hit[first[hit] >= 0]
+            for flag, group in zip(ambiguous, groups, strict=True):
+                flag[taken] |= group[first[taken]] != group[i]
+            first[hit[first[hit] < 0]] = i  # polygons come in code order: lowest code wins
+            hits[hit] += 1
+        at = np.empty(n, dtype=np.int64)
+        at[order] = np.arange(n)
+        at = at[reps.take]  # each point's representative, in sorted order
+        return first[at], hits[at], [flag[at] for flag in ambiguous]
 
     def _nearest(
         self, points: np.ndarray, *, max_distance: float | None
@@ -433,7 +447,10 @@ def join_events(
             values = np.full(len(rows), "", dtype=object)
         # index -1 (no area) picks the appended empty string
         cols[c] = _strings_at(np.append(values, ""), loc.index)
-    cols["join_status"] = pd.array(loc.status, dtype="str")
+    codes = np.zeros(n, dtype=np.int64)
+    for k, status in enumerate(STATUSES[1:], start=1):
+        codes[loc.status == status] = k
+    cols["join_status"] = _strings_at(np.array(STATUSES, dtype=object), codes)
     cols["join_distance_m"] = np.round(loc.distance_m, 1)
     coarse = _coarse_flags(events)
     for k in range(3):
