@@ -99,9 +99,7 @@ def representatives(
     )
 
 
-def _crossed(
-    lines: np.ndarray, x0: float, y0: float, nx: int, ny: int, cell: float
-) -> np.ndarray:
+def _crossed(lines: np.ndarray, x0: float, y0: float, nx: int, ny: int, cell: float) -> np.ndarray:
     """Return, per cell (row-major), whether any of the lines touches it.
 
     The lines are densified to vertices at most ``cell / 8`` apart, so every point

@@ -33,11 +33,9 @@ def test_every_point_lies_where_its_representative_lies(seed, cell, overlap):
     gx, gy = np.meshgrid(xs, ys)
     gx[1:-1, 1:-1] += rng.uniform(-0.08, 0.08, (3, 3))
     gy[1:-1, 1:-1] += rng.uniform(-0.08, 0.08, (3, 3))
+    corners = [(0, 0), (0, 1), (1, 1), (1, 0)]  # (row, column) offsets, anticlockwise
     polygons = [
-        shapely.Polygon(
-            [(gx[j, i], gy[j, i]), (gx[j, i + 1], gy[j, i + 1]),
-             (gx[j + 1, i + 1], gy[j + 1, i + 1]), (gx[j + 1, i], gy[j + 1, i])]
-        )  # fmt: skip
+        shapely.Polygon([(gx[j + dj, i + di], gy[j + dj, i + di]) for dj, di in corners])
         for j in range(4)
         for i in range(4)
     ]
@@ -90,8 +88,10 @@ def test_the_join_is_the_same_with_and_without_cells(monkeypatch, subdistricts):
     on_edges = shapely.line_interpolate_point(
         edges[rng.integers(0, len(edges), 300)], rng.uniform(0, 1, 300), normalized=True
     )
-    points = list(zip(rng.uniform(43.95, 46.05, 2000), rng.uniform(33.95, 35.05, 2000)))
-    points += list(zip(shapely.get_x(on_edges), shapely.get_y(on_edges)))
+    points = list(
+        zip(rng.uniform(43.95, 46.05, 2000), rng.uniform(33.95, 35.05, 2000), strict=True)
+    )
+    points += list(zip(shapely.get_x(on_edges), shapely.get_y(on_edges), strict=True))
     points += [(44.5, 34.5), (45.0, 34.8), (44.25, 34.2), (45.5, 34.5)]  # corners, zone edges
     events = make_events(points)
 
