@@ -34,6 +34,7 @@ def _joined(
     roles: Sequence[str] = (),
     krg_line: Path | None = None,
     read_options: Mapping[str, Any] | None = None,
+    points: bool = True,
 ) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any], PlaceResult]:
     loaded = load_incidents(
         list(inputs),
@@ -42,6 +43,7 @@ def _joined(
         date_from=date_from,
         date_to=date_to,
         roles=roles,
+        points=points,
         **dict(read_options or {}),
     )
     resolved = resolve_boundaries(boundaries)
@@ -90,6 +92,7 @@ def join_file(
         roles=roles,
         krg_line=krg_line,
         read_options=read_options,
+        points=False,  # the writer takes the points from longitude/latitude
     )
     path = export.write_events(joined.events, out, provenance=prov)
     return "\n".join(

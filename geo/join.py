@@ -327,11 +327,17 @@ class JoinReport:
 class JoinResult:
     """The joined events (input rows and order, plus :data:`geo.types.JOIN_COLUMNS`)."""
 
-    events: gpd.GeoDataFrame
+    events: gpd.GeoDataFrame | pd.DataFrame
     report: JoinReport
 
 
-def _coordinates(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _coordinates(events: gpd.GeoDataFrame | pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return longitude and latitude: of the points, or of the columns of a plain table."""
+    if not isinstance(events, gpd.GeoDataFrame):
+        return tuple(  # type: ignore[return-value]
+            pd.to_numeric(events[c]).to_numpy(dtype="float64", na_value=np.nan)
+            for c in ("longitude", "latitude")
+        )
     if events.crs is None:
         raise ValidationError(
             "events table has no CRS",
@@ -361,14 +367,17 @@ def _coarse_flags(events: pd.DataFrame) -> np.ndarray:
     return table[pd.Categorical(levels, categories=list(COARSE)).codes]
 
 
-def _check_inputs(events: gpd.GeoDataFrame, *, tolerance_m: float) -> None:
+def _check_inputs(events: gpd.GeoDataFrame | pd.DataFrame, *, tolerance_m: float) -> None:
     """Raise when the tolerance is negative or the events lack the columns the join needs."""
     if not tolerance_m >= 0:
         raise ValidationError(
             f"tolerance_m must be zero or more, got {tolerance_m}",
             hint="pass a distance in metres such as 1000",
         )
-    missing = [c for c in ("event_id", "precision_level") if c not in events.columns]
+    needed = ["event_id", "precision_level"]
+    if not isinstance(events, gpd.GeoDataFrame):
+        needed += ["longitude", "latitude"]  # the points of a table without geometry
+    missing = [c for c in needed if c not in events.columns]
     if missing:
         raise ValidationError(
             f"events table lacks column(s) {', '.join(missing)}",
@@ -402,7 +411,7 @@ def _zone_flags(
 
 
 def join_events(
-    events: gpd.GeoDataFrame,
+    events: gpd.GeoDataFrame | pd.DataFrame,
     layers: ProjectLayers,
     *,
     tolerance_m: float = 1000.0,
@@ -413,7 +422,8 @@ def join_events(
     Parameters
     ----------
     events
-        Events with :data:`geo.types.EVENT_COLUMNS` (point geometry, EPSG:4326).
+        Events with :data:`geo.types.EVENT_COLUMNS` (point geometry, EPSG:4326), or
+        without ``geometry``: then ``longitude``/``latitude`` (EPSG:4326) are the points.
     layers
         The boundaries and project layers to join against.
     tolerance_m

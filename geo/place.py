@@ -58,7 +58,7 @@ class PlaceResult:
     level than their code, and ``unplaced`` lists the rest (:data:`UNPLACED_COLUMNS`).
     """
 
-    events: gpd.GeoDataFrame
+    events: gpd.GeoDataFrame | pd.DataFrame
     unplaced: pd.DataFrame
     placed: int
     fallbacks: int
@@ -143,13 +143,14 @@ def _resolve(value: str, layers: ProjectLayers) -> _Area:
     return _Area(geom, level, fallback)
 
 
-def place_events(events: gpd.GeoDataFrame, layers: ProjectLayers) -> PlaceResult:
+def place_events(events: gpd.GeoDataFrame | pd.DataFrame, layers: ProjectLayers) -> PlaceResult:
     """Place the events that carry a ``src_area_code`` but no point (see the module docstring).
 
     Parameters
     ----------
     events
-        Canonical events (EPSG:4326), e.g. ``load_incidents(...).events``.
+        Canonical events (EPSG:4326), e.g. ``load_incidents(...).events``, with or
+        without point geometry (``latitude``/``longitude`` are set either way).
     layers
         The loaded boundaries and project layers.
 
@@ -194,9 +195,10 @@ def place_events(events: gpd.GeoDataFrame, layers: ProjectLayers) -> PlaceResult
     placed_rows, failed_rows = rows[ok], rows[~ok]
     values = [codes.iat[i] for i in placed_rows]
     geoms = [points[v] for v in values]
-    geometry = out.geometry.values.copy()
-    geometry[placed_rows] = geoms
-    out = out.set_geometry(gpd.GeoSeries(geometry, index=out.index, crs=out.crs))
+    if isinstance(out, gpd.GeoDataFrame):
+        geometry = out.geometry.values.copy()
+        geometry[placed_rows] = geoms
+        out = out.set_geometry(gpd.GeoSeries(geometry, index=out.index, crs=out.crs))
     col = out.columns.get_loc
     out.iloc[placed_rows, col("longitude")] = [g.x for g in geoms]
     out.iloc[placed_rows, col("latitude")] = [g.y for g in geoms]

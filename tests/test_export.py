@@ -100,6 +100,54 @@ def test_events_are_byte_identical_on_rerun_and_carry_provenance(tmp_path, joine
     assert _strip(read_provenance(a)) == prov
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg", ".geojson", ".csv"])
+def test_events_without_point_objects_are_written_the_same(tmp_path, prov, suffix):
+    """Joined from longitude/latitude alone (``points=False``), the file is byte-identical."""
+    points = [(44.25, 34.25), (45.0, 34.25), (45.123456789, 34.5), (47.0, 34.5), (44.5, 34.5)]
+    events = make_events(points, notes=['a, "quoted" note', "Arabic: ديالى", "", "x|y", "e"])
+    plain = pd.DataFrame(events.drop(columns="geometry"))
+    with_points = join_events(events, tiny_layers()).events
+    without = join_events(plain, tiny_layers()).events
+    assert not isinstance(without, gpd.GeoDataFrame)
+    pd.testing.assert_frame_equal(pd.DataFrame(with_points.drop(columns="geometry")), without)
+    a = write_events(with_points, tmp_path / f"a{suffix}", provenance=prov)
+    b = write_events(without, tmp_path / f"b{suffix}", provenance=prov)
+    assert a.read_bytes() == b.read_bytes()
+    if suffix == ".csv":
+        assert sidecar_path(a).read_bytes() == sidecar_path(b).read_bytes()
+
+
+def test_the_join_command_writes_what_the_point_objects_would(tmp_path, monkeypatch):
+    """``geo join`` loads without point objects; the table is the one loaded with them."""
+    from geo import analysis
+    from geo.incidents.synth import write_synthetic
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setenv("GEO_OFFLINE", "1")  # schematic boundaries: any boundaries will do
+    path = tmp_path / "s.csv"
+    write_synthetic(400, seed=1, out=path)
+    analysis.join_file([path], out=tmp_path / "cli.parquet")
+    *_, joined, prov, _placed = analysis._joined(
+        [path], fmt="auto", boundaries=None, is_only=True, date_from=None, date_to=None
+    )
+    assert isinstance(joined.events, gpd.GeoDataFrame)
+    write_events(joined.events, tmp_path / "points.parquet", provenance=prov)
+    assert (tmp_path / "cli.parquet").read_bytes() == (tmp_path / "points.parquet").read_bytes()
+
+
+def test_text_columns_carry_no_statistics_and_the_rest_do(tmp_path, joined, prov):
+    import pyarrow.parquet as pq
+
+    path = write_events(joined, tmp_path / "e.parquet", provenance=prov)
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    stats = {
+        meta.column(i).path_in_schema: meta.column(i).statistics for i in range(meta.num_columns)
+    }
+    assert stats["event_id"] is None and stats["adm1_code"] is None
+    assert stats["fatalities"] is not None and stats["dist_krg_line_km"] is not None
+    assert stats["fatalities"].has_min_max
+
+
 def test_geoparquet_round_trips(tmp_path, joined, prov):
     path = write_events(joined, tmp_path / "e.parquet", provenance=prov)
     back = gpd.read_parquet(path)

@@ -87,7 +87,8 @@ class LoadResult:
     ----------
     events
         Kept events: :data:`geo.types.EVENT_COLUMNS`, EPSG:4326, sorted by
-        ``date``, ``dataset``, ``source_row``.
+        ``date``, ``dataset``, ``source_row``; a plain DataFrame without the
+        ``geometry`` column when loaded with ``points=False``.
     rejected
         One row per rejected input row: :data:`geo.types.REJECTION_COLUMNS`.
     rows_read, rows_accepted, rows_rejected, rows_filtered_out
@@ -102,7 +103,7 @@ class LoadResult:
         The filters applied.
     """
 
-    events: gpd.GeoDataFrame
+    events: gpd.GeoDataFrame | pd.DataFrame
     rejected: pd.DataFrame
     rows_read: int
     rows_accepted: int
