@@ -334,10 +334,11 @@ class JoinResult:
 def _coordinates(events: gpd.GeoDataFrame | pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return longitude and latitude: of the points, or of the columns of a plain table."""
     if not isinstance(events, gpd.GeoDataFrame):
-        return tuple(  # type: ignore[return-value]
+        lon, lat = (
             pd.to_numeric(events[c]).to_numpy(dtype="float64", na_value=np.nan)
             for c in ("longitude", "latitude")
         )
+        return lon, lat
     if events.crs is None:
         raise ValidationError(
             "events table has no CRS",
@@ -457,10 +458,7 @@ def join_events(
             values = np.full(len(rows), "", dtype=object)
         # index -1 (no area) picks the appended empty string
         cols[c] = _strings_at(np.append(values, ""), loc.index)
-    codes = np.zeros(n, dtype=np.int64)
-    for k, status in enumerate(STATUSES[1:], start=1):
-        codes[loc.status == status] = k
-    cols["join_status"] = _strings_at(np.array(STATUSES, dtype=object), codes)
+    cols["join_status"] = _status_strings(loc.status)
     cols["join_distance_m"] = np.round(loc.distance_m, 1)
     coarse = _coarse_flags(events)
     for k in range(3):
@@ -549,6 +547,14 @@ def _strings_at(values: np.ndarray, index: np.ndarray) -> pd.api.extensions.Exte
     index = np.where(index < 0, index + len(values), index)  # -1 is the last value, as in NumPy
     taken = pa.DictionaryArray.from_arrays(pa.array(index, type=pa.int64()), dictionary)
     return pd.array(taken.dictionary_decode(), dtype="str")
+
+
+def _status_strings(status: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return the fixed-width statuses as a string array (through codes, as area names)."""
+    codes = np.zeros(len(status), dtype=np.int64)
+    for k, name in enumerate(STATUSES[1:], start=1):
+        codes[status == name] = k
+    return _strings_at(np.array(STATUSES, dtype=object), codes)
 
 
 def _boundary(geom: shapely.Geometry | None) -> shapely.Geometry | None:

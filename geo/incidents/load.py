@@ -619,10 +619,8 @@ def load_incidents(
     date_format
         An explicit ``strptime`` format for all dates, e.g. ``"%d/%m/%Y"``.
     points
-        False returns the events as a plain DataFrame without ``geometry``
-        (``latitude``/``longitude`` hold the same coordinates): a million point
-        objects cost about a second, and a table written to Parquet, or joined,
-        never needs them.
+        False: a plain DataFrame without ``geometry`` (``latitude``/``longitude``
+        are the points); a million point objects cost about a second.
 
     Returns
     -------
