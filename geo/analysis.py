@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from geo import export, provenance
-from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import ValidationError
 from geo.incidents import Format, LoadResult, load_incidents
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
+from geo.layers import project_layers, used_provenance
 from geo.place import PlaceResult, place_events
 from geo.types import ProjectLayers, Provenance
 from geo.userline import user_krg_line
@@ -58,7 +57,7 @@ def _joined(
         inputs=loaded.datasets,
         filters=loaded.filters,
         boundaries=resolved.boundaries.source,
-        extra_sources=(*project_provenance(), *line_sources),
+        extra_sources=(*used_provenance(), *line_sources),
     )
     return loaded, resolved, layers, joined, prov, placed
 

@@ -23,6 +23,7 @@ import shapely
 from geo import paths
 from geo.boundaries import validated
 from geo.boundaries.catalog import load_catalog
+from geo.boundaries.load import project_provenance
 from geo.boundaries.definitions import (
     Definition,
     disputed_data,
@@ -30,7 +31,7 @@ from geo.boundaries.definitions import (
 )
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError, CatalogError
-from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers
+from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
 
 #: Line and point layers: the schema of geo/types.py plus ``length_km`` for lines.
 LINE_COLUMNS: tuple[str, ...] = ("key", "name", "kind", "length_km", "source", "notes", "geometry")
@@ -591,6 +592,26 @@ def places(*, path: Path | str | None = None) -> gpd.GeoDataFrame:
 
 
 # --------------------------------------------------------------------------- all together
+
+#: The catalog's project layers that :func:`project_layers` builds, and so every join and
+#: map uses. The catalog also describes variants only the Python API builds
+#: (``article-140-subdistricts``); pages and tables do not credit what they do not use.
+USED_KEYS: tuple[str, ...] = (
+    "unami-2009",
+    "article-140-wide",
+    "krg-area",
+    "krg-line",
+    "hamrin-area",
+    "hamrin-ridge",
+    "hamrin-dam",
+    "places",
+)
+
+
+def used_provenance() -> tuple[Provenance, ...]:
+    """Return the provenance of the project layers joins and maps use (:data:`USED_KEYS`)."""
+    return tuple(p for p in project_provenance() if p.key in USED_KEYS)
+
 
 _PROJECT_LAYERS: weakref.WeakKeyDictionary[Boundaries, ProjectLayers] = weakref.WeakKeyDictionary()
 

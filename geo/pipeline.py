@@ -20,7 +20,6 @@ import geopandas as gpd
 
 import geo
 from geo import aggregate, assets, provenance
-from geo.boundaries.load import project_provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError, InputError
 from geo.hotspots import HotspotResult
@@ -29,7 +28,7 @@ from geo.incidents import store as incident_store
 from geo.incidents.filters import filter_mask
 from geo.incidents.sample import sample_banner
 from geo.join import JoinResult, join_events
-from geo.layers import project_layers
+from geo.layers import project_layers, used_provenance
 from geo.manifest import Manifest, code_fingerprint, fingerprint
 from geo.paths import offline
 from geo.place import PlaceResult, place_events
@@ -129,7 +128,7 @@ def _sources(
     return (
         resolved.boundaries.source,
         *(d.provenance() for d in loaded.datasets),
-        *project_provenance(),
+        *used_provenance(),
         *extra,
     )
 

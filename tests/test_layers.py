@@ -546,3 +546,15 @@ def test_real_subdistrict_variant(real):
     assert not zone["geometry"].contains(shapely.Point(42.4481, 36.3791))  # Tal Afar town
     wide = layers.disputed_zone(b, "article-140-wide").iloc[0]
     assert zone["area_km2"] < wide["area_km2"]
+
+
+def test_pages_and_tables_credit_only_the_project_layers_they_use():
+    """The catalog's variant ``article-140-subdistricts`` is built by no join or map."""
+    from geo.boundaries import project_provenance
+    from geo.layers import USED_KEYS, used_provenance
+
+    catalog = {p.key for p in project_provenance()}
+    assert set(USED_KEYS) <= catalog
+    credited = [p.key for p in used_provenance()]
+    assert sorted(credited) == sorted(USED_KEYS)
+    assert "article-140-subdistricts" in catalog - set(credited)
