@@ -23,12 +23,12 @@ import shapely
 from geo import paths
 from geo.boundaries import validated
 from geo.boundaries.catalog import load_catalog
-from geo.boundaries.load import project_provenance
 from geo.boundaries.definitions import (
     Definition,
     disputed_data,
     hamrin_data,
 )
+from geo.boundaries.load import project_provenance
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.errors import BoundaryError, CatalogError
 from geo.types import ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
