@@ -19,8 +19,9 @@ import shapely
 #: Cell size in degrees (about 500 m); smaller cells leave fewer points near boundaries
 #: to test but cost more to mark.
 CELL_DEG = 0.005
-#: Below this many points testing them all is cheaper than marking the cells.
-MIN_POINTS = 100_000
+#: Below this many points testing them all is cheaper than marking the cells (measured
+#: on COD-AB sub-districts: 20 % slower at 160,000 clustered events, 5-20 % faster at 800,000).
+MIN_POINTS = 400_000
 
 
 @dataclass(frozen=True, eq=False)
