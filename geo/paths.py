@@ -25,6 +25,16 @@ def data_dir() -> Path:
     return Path(platformdirs.user_cache_dir("disputed-maps", appauthor=False))
 
 
+def private_file(path: Path) -> bool:
+    """Return True when ``path`` is the user's own file that nobody else may write.
+
+    Caches that hold code or pickles are read only from such files.
+    """
+    info = path.stat()
+    getuid = getattr(os, "getuid", None)  # POSIX only; elsewhere the folder's ACLs decide
+    return getuid is None or (info.st_uid == getuid() and not info.st_mode & 0o022)
+
+
 def boundaries_cache_dir() -> Path:
     """Return the folder holding fetched or imported boundary sources."""
     return data_dir() / "boundaries"

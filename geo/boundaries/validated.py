@@ -23,13 +23,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import pickle
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
+from geo import paths
 from geo.write import write_bytes
 
 FOLDER = "validated"
@@ -56,16 +56,9 @@ def key(files: tuple[tuple[str, str], ...], catalog: Path, notes: list[str]) -> 
     return digest.hexdigest()
 
 
-def _trusted(path: Path) -> bool:
-    """Return True when ``path`` is the user's own file that nobody else may write."""
-    info = path.stat()
-    getuid = getattr(os, "getuid", None)  # POSIX only; elsewhere the folder's ACLs decide
-    return getuid is None or (info.st_uid == getuid() and not info.st_mode & 0o022)
-
-
 def _read(path: Path, expected: str) -> Any | None:
     try:
-        if not _trusted(path):
+        if not paths.private_file(path):
             return None
         with path.open("rb") as fh:
             stored = pickle.load(fh)  # noqa: S301 -- the user's own cache (see the docstring)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from geo.render.templates_cache import import_folium
+
 #: Each public name and the module it lives in.
 _HOMES: dict[str, str] = {
     "ACLED_CITATION": "panel",
@@ -49,6 +51,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Load a public name (or a submodule such as ``polygons``) on first use."""
+    import_folium()  # before any module of the package imports folium
     home = _HOMES.get(name)
     if home is not None:
         value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
