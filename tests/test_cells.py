@@ -8,10 +8,10 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_join import make_events, tiny_layers
 
 from geo import cells
 from geo.join import join_events
-from tests.test_join import make_events, tiny_layers
 
 
 def _touched(polygons: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
