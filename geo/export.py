@@ -38,7 +38,7 @@ import shapely
 from geo.columns import describe
 from geo.constants import GEOGRAPHIC_CRS
 from geo.errors import OutputError
-from geo.types import EVENT_COLUMNS
+from geo.types import EVENT_COLUMNS, point_columns
 from geo.write import atomic_path, write_text
 
 PROVENANCE_KEY = "disputed_maps:provenance"
@@ -160,10 +160,7 @@ def _geoparquet_table(frame: pd.DataFrame) -> pa.Table:
         frame = pd.DataFrame(frame.drop(columns=name))
     else:
         name = "geometry"
-        x, y = (
-            pd.to_numeric(frame[c]).to_numpy(dtype="float64", na_value=np.nan)
-            for c in ("longitude", "latitude")
-        )
+        x, y = point_columns(frame)
         missing = np.zeros(len(x), dtype=bool)
         position = geometry_position(frame.columns)
         crs = pyproj.CRS.from_user_input(GEOGRAPHIC_CRS)
@@ -280,11 +277,9 @@ def write_events(
     """
     path = Path(path)
     suffix = _suffix(path, EVENT_FORMATS, "events")
-    if isinstance(gdf, gpd.GeoDataFrame):
-        columns = list(gdf.columns)
-    else:
-        columns = list(gdf.columns)
-        columns.insert(geometry_position(columns), "geometry")
+    columns = list(gdf.columns)
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        columns.insert(geometry_position(columns), "geometry")  # as the file will have it
         if suffix in (".gpkg", ".geojson"):
             gdf = _with_points(gdf)
     provenance = with_columns(provenance, columns)
@@ -295,9 +290,8 @@ def write_events(
     elif suffix == ".geojson":
         write_text(path, _geojson(gdf, provenance))
     else:
-        table = pd.DataFrame(
-            gdf.drop(columns="geometry" if isinstance(gdf, gpd.GeoDataFrame) else [])
-        )
+        geometry = [gdf.geometry.name] if isinstance(gdf, gpd.GeoDataFrame) else []
+        table = pd.DataFrame(gdf.drop(columns=geometry))
         if "latitude" not in table or "longitude" not in table:
             wgs = gdf.geometry.to_crs(GEOGRAPHIC_CRS)
             table["latitude"] = np.round(wgs.y.to_numpy(), 6)

@@ -64,7 +64,7 @@ from geo.cells import representatives
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.distance import DEFAULT_SPACING_M, LineDistance, locality_order
 from geo.errors import ValidationError
-from geo.types import JOIN_COLUMNS, Level, ProjectLayers
+from geo.types import JOIN_COLUMNS, Level, ProjectLayers, point_columns
 
 Status = Literal["matched", "on_edge", "nearest", "unmatched"]
 STATUSES: tuple[Status, ...] = ("matched", "on_edge", "nearest", "unmatched")
@@ -334,11 +334,7 @@ class JoinResult:
 def _coordinates(events: gpd.GeoDataFrame | pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return longitude and latitude: of the points, or of the columns of a plain table."""
     if not isinstance(events, gpd.GeoDataFrame):
-        lon, lat = (
-            pd.to_numeric(events[c]).to_numpy(dtype="float64", na_value=np.nan)
-            for c in ("longitude", "latitude")
-        )
-        return lon, lat
+        return point_columns(events)
     if events.crs is None:
         raise ValidationError(
             "events table has no CRS",

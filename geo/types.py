@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 Level = Literal["country", "governorate", "district", "subdistrict"]
 LEVELS: tuple[Level, ...] = ("country", "governorate", "district", "subdistrict")
@@ -113,6 +115,20 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "provisional",
     "geometry",
 )
+
+
+def point_columns(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return an events table's ``longitude`` and ``latitude`` as floats (NaN where missing).
+
+    They are the points of a table loaded without point objects
+    (``load_incidents(points=False)``).
+    """
+    lon, lat = (
+        pd.to_numeric(events[c]).to_numpy(dtype="float64", na_value=np.nan)
+        for c in ("longitude", "latitude")
+    )
+    return lon, lat
+
 
 #: Columns the join adds to the events table (see :mod:`geo.join`).
 #: ``join_status``: ``matched`` (inside one polygon), ``on_edge`` (on a shared
