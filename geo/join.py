@@ -49,6 +49,7 @@ distance to the Hamrin dam (a point) is exact.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -65,6 +66,10 @@ from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.distance import DEFAULT_SPACING_M, LineDistance, locality_order
 from geo.errors import ValidationError
 from geo.types import JOIN_COLUMNS, Level, ProjectLayers, point_columns
+
+#: Measures line distances on the other core while areas are found (NumPy, pykdtree,
+#: pyproj and shapely release the GIL; pyproj transformers are thread-safe).
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-join")
 
 Status = Literal["matched", "on_edge", "nearest", "unmatched"]
 STATUSES: tuple[Status, ...] = ("matched", "on_edge", "nearest", "unmatched")
@@ -444,6 +449,10 @@ def join_events(
     groups = [pd.factorize(rows[c].astype(str))[0] for c in parents]
 
     lon, lat = _coordinates(events)
+    # Distances depend on the point alone: measured on the other core while the
+    # areas are found, then again for the few points the nearest rule moves.
+    lines, dam = _lines(layers)
+    pending = _WORKER.submit(_distances, lines, dam, lon, lat, spacing_m=spacing_m)
     loc = index.locate(lon, lat, tolerance_m=tolerance_m, groups=groups)
     n = len(events)
 
@@ -463,31 +472,13 @@ def join_events(
     zlon, zlat = _snap_nearest(lon, lat, loc, rows)
     cols.update(_zone_flags(layers, zlon, zlat, events.get("quality_flags")))
 
-    x, y = to_metric(zlon, zlat)
-    near = locality_order(x, y)  # queries in this order hit the KD-trees' caches
-    xs, ys = x[near], y[near]
-    notes: list[str] = []
-    lines = {
-        "dist_krg_line_km": _metric_geometry(layers.krg_line),
-        "dist_unami_edge_km": _boundary(_metric_geometry(layers.disputed_unami)),
-        "dist_wide_edge_km": _boundary(_metric_geometry(layers.disputed_wide)),
-        "dist_hamrin_ridge_km": _metric_geometry(layers.hamrin_ridge),
-    }
-    for name, line in lines.items():
-        if line is None:
-            cols[name] = np.full(n, np.nan)
-            notes.append(f"{name} left empty: its layer has no geometry")
-            continue
-        distance = np.empty(n)
-        distance[near] = LineDistance(line, spacing_m=spacing_m)(xs, ys)
-        cols[name] = np.round(distance / 1000, 3)
-    dam = _metric_geometry(layers.hamrin_dam)
-    if dam is None:
-        cols["dist_hamrin_dam_km"] = np.full(n, np.nan)
-        notes.append("dist_hamrin_dam_km left empty: the dam layer has no geometry")
-    else:
-        dam_xy = shapely.get_coordinates(dam)[0]
-        cols["dist_hamrin_dam_km"] = np.round(np.hypot(x - dam_xy[0], y - dam_xy[1]) / 1000, 3)
+    dist, notes = pending.result()
+    moved = np.flatnonzero(loc.status == "nearest")
+    if moved.size:  # measured again from where the nearest rule put them
+        again, _ = _distances(lines, dam, zlon[moved], zlat[moved], spacing_m=spacing_m)
+        for name, values in again.items():
+            dist[name][moved] = values
+    cols.update(dist)
     cols["boundary_source"] = _strings_at(np.array([b.source.key], dtype=object), np.zeros(n, int))
 
     out = events.drop(columns=[c for c in JOIN_COLUMNS if c in events.columns])
@@ -506,6 +497,51 @@ def join_events(
         notes=tuple(notes),
     )
     return JoinResult(events=out, report=report)
+
+
+def _lines(
+    layers: ProjectLayers,
+) -> tuple[dict[str, shapely.Geometry | None], shapely.Geometry | None]:
+    """Return the lines distances are measured to, and the dam point (EPSG:32638)."""
+    lines = {
+        "dist_krg_line_km": _metric_geometry(layers.krg_line),
+        "dist_unami_edge_km": _boundary(_metric_geometry(layers.disputed_unami)),
+        "dist_wide_edge_km": _boundary(_metric_geometry(layers.disputed_wide)),
+        "dist_hamrin_ridge_km": _metric_geometry(layers.hamrin_ridge),
+    }
+    return lines, _metric_geometry(layers.hamrin_dam)
+
+
+def _distances(
+    lines: dict[str, shapely.Geometry | None],
+    dam: shapely.Geometry | None,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    spacing_m: float,
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Return the distance columns (km) of points, and a note per layer left empty."""
+    n = len(lon)
+    x, y = to_metric(lon, lat)
+    near = locality_order(x, y)  # queries in this order hit the KD-trees' caches
+    xs, ys = x[near], y[near]
+    cols: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    for name, line in lines.items():
+        if line is None:
+            cols[name] = np.full(n, np.nan)
+            notes.append(f"{name} left empty: its layer has no geometry")
+            continue
+        distance = np.empty(n)
+        distance[near] = LineDistance(line, spacing_m=spacing_m)(xs, ys)
+        cols[name] = np.round(distance / 1000, 3)
+    if dam is None:
+        cols["dist_hamrin_dam_km"] = np.full(n, np.nan)
+        notes.append("dist_hamrin_dam_km left empty: the dam layer has no geometry")
+    else:
+        dam_xy = shapely.get_coordinates(dam)[0]
+        cols["dist_hamrin_dam_km"] = np.round(np.hypot(x - dam_xy[0], y - dam_xy[1]) / 1000, 3)
+    return cols, notes
 
 
 def _snap_nearest(
