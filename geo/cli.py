@@ -19,6 +19,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 import geo
+from geo import prefetch
 from geo.constants import AreaUnit, Period
 from geo.errors import GeoError, InputError
 
@@ -239,38 +240,39 @@ def build(
     krg_line: KrgLineOpt = None,
 ) -> None:
     """Build every map (or the named ones) and the index page."""
-    from geo import pipeline
-    from geo.incidents.roles import parse_roles
+    with prefetch.reading(incidents or ()):  # read while the libraries load
+        from geo import pipeline
+        from geo.incidents.roles import parse_roles
 
-    lo, hi = date_range(date_from, date_to)
-    status, progress = _progress()
-    try:
-        report = pipeline.build(
-            tuple(maps or ()),
-            incidents=tuple(incidents or ()),
-            incident_format=fmt,
-            read_options=read_options(
-                lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
-            ),
-            out=out,
-            date_from=lo,
-            date_to=hi,
-            is_only=False if is_only is None and role else is_only,
-            boundaries=boundaries,
-            force=force,
-            png=png,
-            aggregates_only=aggregates_only,
-            include_rows=include_rows,
-            allow_empty=allow_empty,
-            maps_dir=maps_dir,
-            roles=parse_roles(role),
-            krg_line=krg_line,
-            progress=progress,
-        )
-    finally:
-        if status is not None:
-            status.stop()
-    _echo(report.summary())
+        lo, hi = date_range(date_from, date_to)
+        status, progress = _progress()
+        try:
+            report = pipeline.build(
+                tuple(maps or ()),
+                incidents=tuple(incidents or ()),
+                incident_format=fmt,
+                read_options=read_options(
+                    lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
+                ),
+                out=out,
+                date_from=lo,
+                date_to=hi,
+                is_only=False if is_only is None and role else is_only,
+                boundaries=boundaries,
+                force=force,
+                png=png,
+                aggregates_only=aggregates_only,
+                include_rows=include_rows,
+                allow_empty=allow_empty,
+                maps_dir=maps_dir,
+                roles=parse_roles(role),
+                krg_line=krg_line,
+                progress=progress,
+            )
+        finally:
+            if status is not None:
+                status.stop()
+        _echo(report.summary())
 
 
 @app.command("maps")
@@ -305,24 +307,25 @@ def join(
     krg_line: KrgLineOpt = None,
 ) -> None:
     """Place every event in its areas and zones, with distances; write a table."""
-    from geo import analysis
-    from geo.incidents.roles import parse_roles
+    with prefetch.reading(input):  # the files are read while the libraries load
+        from geo import analysis
+        from geo.incidents.roles import parse_roles
 
-    lo, hi = date_range(date_from, date_to)
-    report = analysis.join_file(
-        input,
-        out=out,
-        fmt=fmt,
-        boundaries=boundaries,
-        is_only=_is_only(is_only, role),
-        date_from=lo,
-        date_to=hi,
-        roles=parse_roles(role),
-        krg_line=krg_line,
-        read_options=read_options(
-            lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
-        ),
-    )
+        lo, hi = date_range(date_from, date_to)
+        report = analysis.join_file(
+            input,
+            out=out,
+            fmt=fmt,
+            boundaries=boundaries,
+            is_only=_is_only(is_only, role),
+            date_from=lo,
+            date_to=hi,
+            roles=parse_roles(role),
+            krg_line=krg_line,
+            read_options=read_options(
+                lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
+            ),
+        )
     _echo(report)
 
 
@@ -381,37 +384,38 @@ def stats(
     krg_line: KrgLineOpt = None,
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
-    from geo import analysis
-    from geo.incidents.roles import parse_roles
+    with prefetch.reading(input):  # the files are read while the libraries load
+        from geo import analysis
+        from geo.incidents.roles import parse_roles
 
-    if seam and (by is not None or period is not None):
-        raise typer.BadParameter(
-            "seam statistics are by distance band and side of the KRG line, not by area or "
-            "period; drop --by/--period or --seam",
-            param_hint="'--seam'",
+        if seam and (by is not None or period is not None):
+            raise typer.BadParameter(
+                "seam statistics are by distance band and side of the KRG line, not by area or "
+                "period; drop --by/--period or --seam",
+                param_hint="'--seam'",
+            )
+        lo, hi = date_range(date_from, date_to)
+        _echo(
+            analysis.stats_file(
+                input,
+                out=out,
+                by=by or "district",
+                period=period,
+                fmt=fmt,
+                boundaries=boundaries,
+                is_only=_is_only(is_only, role),
+                include_coarse=include_coarse,
+                seam=seam,
+                hotspot=hotspot,
+                roles=parse_roles(role),
+                krg_line=krg_line,
+                date_from=lo,
+                date_to=hi,
+                read_options=read_options(
+                    lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
+                ),
+            )
         )
-    lo, hi = date_range(date_from, date_to)
-    _echo(
-        analysis.stats_file(
-            input,
-            out=out,
-            by=by or "district",
-            period=period,
-            fmt=fmt,
-            boundaries=boundaries,
-            is_only=_is_only(is_only, role),
-            include_coarse=include_coarse,
-            seam=seam,
-            hotspot=hotspot,
-            roles=parse_roles(role),
-            krg_line=krg_line,
-            date_from=lo,
-            date_to=hi,
-            read_options=read_options(
-                lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
-            ),
-        )
-    )
 
 
 @app.command()

@@ -27,10 +27,10 @@ Monday (ISO 8601) everywhere: statistics, time slider and labels.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # NumPy and pandas are imported by the functions that use them, so
+    import numpy as np  # that the ``geo`` command starts without them (see geo.prefetch)
 
 #: Longitude/latitude (WGS 84): every layer and table is stored and displayed in it.
 GEOGRAPHIC_CRS = "EPSG:4326"
@@ -60,8 +60,6 @@ AreaUnit = Literal[
     "hamrin-area",
 ]
 
-_EPOCH = np.datetime64("1970-01-01", "D")
-
 
 def iraq_bounds_swne() -> tuple[float, float, float, float]:
     """Return :data:`IRAQ_BBOX` in Leaflet's order ``(south, west, north, east)``."""
@@ -71,6 +69,8 @@ def iraq_bounds_swne() -> tuple[float, float, float, float]:
 
 def band_edges(bands_km: Any = DISTANCE_BANDS_KM) -> np.ndarray:
     """Return the sorted band edges (km) as floats."""
+    import numpy as np
+
     return np.asarray(sorted(float(b) for b in bands_km), dtype=float)
 
 
@@ -89,6 +89,9 @@ def band_index(dist_km: Any, bands_km: Any = DISTANCE_BANDS_KM) -> np.ndarray:
     numpy.ndarray
         ``0`` … ``len(bands_km)`` per distance, ``-1`` for unknown distances.
     """
+    import numpy as np
+    import pandas as pd
+
     dist = np.asarray(pd.to_numeric(pd.Series(dist_km, dtype=object), errors="coerce"), float)
     dist = np.abs(dist)  # tolerate signed input (older joined tables); the side is separate
     codes = np.searchsorted(band_edges(bands_km), dist, side="left")
@@ -97,13 +100,18 @@ def band_index(dist_km: Any, bands_km: Any = DISTANCE_BANDS_KM) -> np.ndarray:
 
 def week_start_days(days: np.ndarray) -> np.ndarray:
     """Return the Monday starting each day's ISO week (days since 1970-01-01 in and out)."""
+    import numpy as np
+
     days = np.asarray(days, dtype=np.int64)
     return days - (days + 3) % 7  # 1970-01-01 was a Thursday
 
 
 def month_start_days(days: np.ndarray) -> np.ndarray:
     """Return the first day of each day's month (days since 1970-01-01 in and out)."""
-    months = (_EPOCH + np.asarray(days, dtype=np.int64).astype("timedelta64[D]")).astype(
+    import numpy as np
+
+    epoch = np.datetime64("1970-01-01", "D")
+    months = (epoch + np.asarray(days, dtype=np.int64).astype("timedelta64[D]")).astype(
         "datetime64[M]"
     )
-    return (months.astype("datetime64[D]") - _EPOCH).astype(np.int64)
+    return (months.astype("datetime64[D]") - epoch).astype(np.int64)

@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import prefetch
 from geo.constants import GEOGRAPHIC_CRS
 from geo.errors import InputError, LimitError
 from geo.incidents import acled, joined, table, ucdp, vector
@@ -71,6 +72,10 @@ class _FilePart:
     ids_unique: Future[bool]
 
 
+def _hex_sha256(data: Content) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _done(value: Any) -> Future[Any]:
     """Return a future that already holds ``value``."""
     future: Future[Any] = Future()
@@ -104,6 +109,7 @@ def _read_csv(
     date_format: str | None,
     fix_swapped: bool,
     max_rows: int,
+    digest: str | None = None,
 ) -> _FilePart:
     def reader_columns(names: list[str]) -> frozenset[str] | None:
         """Check the header against the format; return the columns its reader uses."""
@@ -121,7 +127,8 @@ def _read_csv(
         return module.COLUMNS
 
     data = box.pop()  # the only reference: the file's bytes are freed once parsed
-    hashing = _WORKER.submit(hashlib.sha256, data)  # on the other core, during the parse
+    # on the other core, during the parse (unless hashed when prefetched)
+    hashing = _done(digest) if digest else _WORKER.submit(_hex_sha256, data)
     body, encoding = to_utf8(data, path, check=False)
     if requested in ("auto", "csv"):
         check_is_incident_table(path, body, lat_col=lat_col, lon_col=lon_col)
@@ -130,7 +137,7 @@ def _read_csv(
     except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
         body, encoding = to_utf8(data, path, check=True)
         raw = _read_decoded(body, path, encoding, max_rows=max_rows, columns=reader_columns)
-    sha256 = _done(hashing.result().hexdigest())
+    sha256 = _done(hashing.result())
     del data, body  # a lower peak of memory: the parsed columns are copies
     fmt = choose_format(path, raw.names, requested)
     module = _READERS.get(fmt)
@@ -328,7 +335,8 @@ def _read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) 
         raise InputError(f"{path}: no such file", hint="check the path")
     if requested == "joined" or (requested == "auto" and joined.is_joined(path)):
         return _read_joined(path, max_rows=max_rows)
-    data = read_content(path)
+    got = prefetch.take(path)  # read on another core while the command started
+    data = read_content(path) if got is None else got.data
     if not lead_byte(data):
         raise InputError(
             f"{path}: the file is empty", hint="export the incidents again with a header row"
@@ -351,7 +359,14 @@ def _read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) 
         )
     box = [data]
     del data  # _read_csv holds the only reference and drops it after parsing
-    return _read_csv(path, box, requested=requested, max_rows=max_rows, **options)
+    return _read_csv(
+        path,
+        box,
+        requested=requested,
+        max_rows=max_rows,
+        digest=None if got is None else got.sha256,
+        **options,
+    )
 
 
 def _duplicates(frame: pd.DataFrame, problems: Problems, *, unique: bool) -> None:
