@@ -278,9 +278,10 @@ def test_several_files_add_up(tmp_path, layers):
     assert sorted(joined.events["event_id"]) == ["A1", "B2"]
 
 
+@pytest.mark.parametrize("odd", [False, True])
 @pytest.mark.parametrize("n", [50, 120_000])
-def test_keeping_rows_column_by_column_equals_one_filter(n):
-    """Both ways _keep_rows filters (one step when small, column by column when large)."""
+def test_keeping_rows_column_by_column_equals_one_filter(n, odd):
+    """Both ways _keep_rows filters (one step when small, two columns at a time when large)."""
     from geo.incidents.load import _keep_rows
 
     rng = np.random.default_rng(n)
@@ -292,6 +293,8 @@ def test_keeping_rows_column_by_column_equals_one_filter(n):
             "when": pd.to_datetime(rng.integers(0, 10**9, n), unit="s"),
         }
     )
+    if odd:
+        frame["more"] = rng.random(n)
     keep = rng.random(n) < 0.7
     want = frame.loc[keep].reset_index(drop=True)
     got = _keep_rows(frame.copy(), keep)

@@ -6,21 +6,17 @@ row is checked, duplicate ``event_id`` values are rejected across all files
 matched and the filters applied. Every row read ends up either accepted or in
 the rejection report; accepted rows removed by filters are counted.
 
-Speed: files are memory-mapped, not copied. Arrow's CSV parse uses every core;
-the checks after it run on one, so the file's sha256 and the check for
-repeated ids run meanwhile on a worker thread. Point geometries are built
-once, for the rows kept.
+Each file is read by :mod:`geo.incidents.readfile` (whose worker thread also
+filters columns here, two at a time). Point geometries are built once, for
+the rows kept.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,64 +24,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import prefetch
 from geo.constants import GEOGRAPHIC_CRS
-from geo.errors import InputError, LimitError
-from geo.incidents import acled, joined, table, ucdp, vector
+from geo.errors import InputError
 from geo.incidents.canonical import (
     FLAGS,
-    SYNTHETIC_CITATION,
-    SYNTHETIC_LICENCE,
-    assemble,
 )
-from geo.incidents.encoding import Content, lead_byte, read_content, to_utf8
 from geo.incidents.filters import filter_mask, is_sides
-from geo.incidents.rawcsv import RawTable, read_strings
+from geo.incidents.readfile import WORKER, FilePart, read_file, unique_ids
 from geo.incidents.result import DatasetInfo, Format, LoadResult
 from geo.incidents.roles import derive_roles
-from geo.incidents.sniff import check_is_incident_table, choose_format
-from geo.incidents.validate import Problems, stripped
+from geo.incidents.validate import Problems
 from geo.types import EVENT_COLUMNS, REJECTION_COLUMNS
-from geo.write import sha256_file, write_text
+from geo.write import write_text
 
 DEFAULT_MAX_ROWS = 5_000_000
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-incidents")
-_READERS = {"acled": acled, "ucdp": ucdp}
-USER_LICENCE = "as stated by the file's publisher (not recorded in the file)"
-USER_CITATION = "cite the file's own source"
-
-
-@dataclass(frozen=True, eq=False)
-class _FilePart:
-    """One file's rows in canonical form, with its problems and provenance.
-
-    ``sha256`` and ``ids_unique`` (whether ``event_id`` has no repeats) may
-    still be computing on another core; ``info.sha256`` is set from the former
-    when the load ends.
-    """
-
-    frame: pd.DataFrame
-    problems: Problems
-    bad_rows: tuple[tuple[int, str, str], ...]
-    info: DatasetInfo
-    sha256: Future[str]
-    ids_unique: Future[bool]
-
-
-def _hex_sha256(data: Content) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _done(value: Any) -> Future[Any]:
-    """Return a future that already holds ``value``."""
-    future: Future[Any] = Future()
-    future.set_result(value)
-    return future
-
-
-def _unique(ids: pd.Series) -> bool:
-    """Return True when no two event ids are equal once stripped."""
-    return bool(stripped(ids).is_unique)
 
 
 def max_rows_default() -> int:
@@ -97,276 +49,6 @@ def max_rows_default() -> int:
         raise InputError(
             f"GEO_MAX_ROWS={value!r} is not a whole number", hint="set it to e.g. 5000000"
         ) from exc
-
-
-def _read_csv(
-    path: Path,
-    box: list[Content],
-    *,
-    requested: Format,
-    lat_col: str | None,
-    lon_col: str | None,
-    date_format: str | None,
-    fix_swapped: bool,
-    max_rows: int,
-    digest: str | None = None,
-) -> _FilePart:
-    def reader_columns(names: list[str]) -> frozenset[str] | None:
-        """Check the header against the format; return the columns its reader uses."""
-        fmt = choose_format(path, names, requested)
-        module = _READERS.get(fmt)
-        if module is None:
-            return None
-        missing = [c for c in module.REQUIRED if c not in names]
-        if missing:
-            raise InputError(
-                f"{path}: line 1: {fmt.upper()} file without required column(s) "
-                f"{', '.join(missing)}",
-                hint="export it again with all columns",
-            )
-        return module.COLUMNS
-
-    data = box.pop()  # the only reference: the file's bytes are freed once parsed
-    # on the other core, during the parse (unless hashed when prefetched)
-    hashing = _done(digest) if digest else _WORKER.submit(_hex_sha256, data)
-    body, encoding = to_utf8(data, path, check=False)
-    if requested in ("auto", "csv"):
-        check_is_incident_table(path, body, lat_col=lat_col, lon_col=lon_col)
-    try:
-        raw = read_strings(body, path, max_rows=max_rows, columns=reader_columns)
-    except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
-        body, encoding = to_utf8(data, path, check=True)
-        raw = _read_decoded(body, path, encoding, max_rows=max_rows, columns=reader_columns)
-    sha256 = _done(hashing.result())
-    del data, body  # a lower peak of memory: the parsed columns are copies
-    fmt = choose_format(path, raw.names, requested)
-    module = _READERS.get(fmt)
-    problems = Problems()
-    if module is not None:
-        mapped = module.to_mapped(raw.frame, problems, date_format=date_format)
-    else:
-        mapped = table.to_mapped(
-            raw.frame,
-            raw.lines,
-            path,
-            problems,
-            lat_col=lat_col,
-            lon_col=lon_col,
-            date_format=date_format,
-        )
-    # Arrow's parse used every core; the checks from here on use one, so the
-    # duplicate check and the hash run on another meanwhile.
-    ids = mapped.texts.get("event_id")  # absent: every id is empty, checked in full later
-    ids_unique = _done(False) if ids is None else _WORKER.submit(_unique, ids)
-    frame = assemble(
-        mapped,
-        lines=raw.lines,
-        dataset=f"{path.name} ({fmt})",
-        problems=problems,
-        fix_swapped=fix_swapped,
-    )
-    return _FilePart(
-        frame=frame,
-        problems=problems,
-        bad_rows=raw.bad_rows,
-        info=_csv_info(path, frame, fmt=fmt, encoding=encoding, hxl=raw.hxl, bad=len(raw.bad_rows)),
-        sha256=sha256,
-        ids_unique=ids_unique,
-    )
-
-
-def _read_decoded(
-    body: Content,
-    path: Path,
-    encoding: str,
-    *,
-    max_rows: int,
-    columns: Callable[[list[str]], frozenset[str] | None],
-) -> RawTable:
-    """Read a file decoded from ``encoding``; invalid text there is an input error."""
-    try:
-        return read_strings(body, path, max_rows=max_rows, columns=columns)
-    except UnicodeError as exc:
-        raise InputError(
-            f"{path}: invalid text after decoding as {encoding}",
-            hint="save the file as CSV UTF-8",
-        ) from exc
-
-
-def _csv_info(
-    path: Path, frame: pd.DataFrame, *, fmt: str, encoding: str, hxl: bool, bad: int
-) -> DatasetInfo:
-    """Describe one CSV file: format, encoding, licence and citation, notes, rows read."""
-    notes = []
-    if encoding not in ("utf-8", "utf-8-sig"):
-        notes.append(f"decoded from {encoding}")
-    if hxl:
-        notes.append("HXL tag row on line 2 skipped")
-    if len(frame) == 0 and not bad:
-        notes.append("header only: the file has no data rows")
-    licence, citation = {
-        "acled": (acled.LICENCE, acled.CITATION),
-        "ucdp": (ucdp.LICENCE, ucdp.CITATION),
-    }.get(fmt, (USER_LICENCE, USER_CITATION))
-    synthetic = bool(len(frame)) and bool(frame["synthetic"].all())
-    if synthetic:  # generated rows in ACLED's layout are not ACLED data
-        licence, citation = SYNTHETIC_LICENCE, SYNTHETIC_CITATION
-        notes.append("synthetic rows (not real events)")
-    provisional = fmt == "ucdp" and ucdp.is_candidate_file(path.name)
-    if provisional:  # the frame's rows are marked too (it is this file's own frame)
-        citation = ucdp.CANDIDATE_CITATION
-        frame["provisional"] = True
-        notes.append("UCDP Candidate events: provisional, not yet vetted for GED")
-    return DatasetInfo(
-        name=path.name,
-        path=str(path),
-        sha256="",  # set from the file's hash when the load ends
-        format=fmt,
-        encoding=encoding,
-        rows_read=len(frame) + bad,
-        rows_accepted=0,
-        rows_rejected=0,
-        licence=licence,
-        citation=citation,
-        acled=fmt == "acled" and not synthetic,
-        synthetic=synthetic,
-        notes="; ".join(notes),
-        provisional=provisional,
-    )
-
-
-def _read_vector(
-    path: Path,
-    data: Content,
-    fmt: str,
-    *,
-    date_format: str | None,
-    fix_swapped: bool,
-    max_rows: int,
-) -> _FilePart:
-    if fmt == "geojson" and lead_byte(data) != b"{":
-        raise InputError(
-            f"{path}: not JSON (a GeoJSON file starts with '{{')",
-            hint="check that this is the file you meant, or choose --format csv",
-        )
-    problems = Problems()
-    attributes, lines = vector.read_points(path, problems, max_rows=max_rows)
-    mapped = table.to_mapped(
-        attributes,
-        lines,
-        path,
-        problems,
-        lat_col=vector.LAT_COLUMN,
-        lon_col=vector.LON_COLUMN,
-        date_format=date_format,
-    )
-    frame = assemble(
-        mapped,
-        lines=lines,
-        dataset=f"{path.name} ({fmt})",
-        problems=problems,
-        fix_swapped=fix_swapped,
-    )
-    synthetic = bool(len(frame)) and bool(frame["synthetic"].all())
-    info = DatasetInfo(
-        name=path.name,
-        path=str(path),
-        sha256=hashlib.sha256(data).hexdigest(),
-        format=fmt,
-        encoding="utf-8" if fmt == "geojson" else "",
-        rows_read=len(frame),
-        rows_accepted=0,
-        rows_rejected=0,
-        licence=SYNTHETIC_LICENCE if synthetic else USER_LICENCE,
-        citation=SYNTHETIC_CITATION if synthetic else USER_CITATION,
-        synthetic=synthetic,
-        notes="" if len(frame) else "no features",
-    )
-    return _FilePart(
-        frame=frame,
-        problems=problems,
-        bad_rows=(),
-        info=info,
-        sha256=_done(info.sha256),
-        ids_unique=_done(_unique(frame["event_id"])),
-    )
-
-
-def _read_joined(path: Path, *, max_rows: int) -> _FilePart:
-    """Read a table ``geo join`` wrote; its inputs' licence and citation carry over."""
-    frame, prov = joined.read_joined(path)
-    if len(frame) > max_rows:
-        raise LimitError(
-            f"{path}: {len(frame):,} rows, more than the limit of {max_rows:,}",
-            hint="filter the table first or raise GEO_MAX_ROWS",
-        )
-    marks = joined.dataset_marks(prov)
-    frame["dataset"] = f"{path.name} (joined)"
-    if "role" not in frame:
-        frame["role"] = ""
-    formats = ", ".join(sorted(set(marks["formats"]) - {""})) or "unknown"
-    info = DatasetInfo(
-        name=path.name,
-        path=str(path),
-        sha256=sha256_file(path),
-        format="joined",
-        encoding="",
-        rows_read=len(frame),
-        rows_accepted=0,
-        rows_rejected=0,
-        licence=marks["licence"],
-        citation=marks["citation"],
-        acled=marks["acled"],
-        synthetic=marks["synthetic"],
-        notes=f"a table written by geo join from {formats} input(s); joined again here",
-    )
-    return _FilePart(
-        frame=frame,
-        problems=Problems(),
-        bad_rows=(),
-        info=info,
-        sha256=_done(info.sha256),
-        ids_unique=_done(_unique(frame["event_id"])),
-    )
-
-
-def _read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -> _FilePart:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", hint="check the path")
-    if requested == "joined" or (requested == "auto" and joined.is_joined(path)):
-        return _read_joined(path, max_rows=max_rows)
-    got = prefetch.take(path)  # read on another core while the command started
-    data = read_content(path) if got is None else got.data
-    if not lead_byte(data):
-        raise InputError(
-            f"{path}: the file is empty", hint="export the incidents again with a header row"
-        )
-    suffix = path.suffix.lower()
-    fmt: str = requested
-    if requested == "auto":
-        if suffix == ".gpkg" or data[:16] == b"SQLite format 3\x00":
-            fmt = "gpkg"
-        elif suffix in (".geojson", ".json"):
-            fmt = "geojson"
-    if fmt in ("gpkg", "geojson"):
-        return _read_vector(
-            path,
-            data,
-            fmt,
-            date_format=options["date_format"],
-            fix_swapped=options["fix_swapped"],
-            max_rows=max_rows,
-        )
-    box = [data]
-    del data  # _read_csv holds the only reference and drops it after parsing
-    return _read_csv(
-        path,
-        box,
-        requested=requested,
-        max_rows=max_rows,
-        digest=None if got is None else got.sha256,
-        **options,
-    )
 
 
 def _duplicates(frame: pd.DataFrame, problems: Problems, *, unique: bool) -> None:
@@ -399,7 +81,7 @@ def _duplicates(frame: pd.DataFrame, problems: Problems, *, unique: bool) -> Non
 
 
 def _rejections(
-    parts: Sequence[_FilePart], frame: pd.DataFrame, problems: Problems
+    parts: Sequence[FilePart], frame: pd.DataFrame, problems: Problems
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the rejection report and the rejected-row mask over ``frame``."""
     found = problems.frame()
@@ -474,16 +156,16 @@ def _read_all(
     requested: Format,
     max_rows: int | None,
     options: dict[str, Any],
-) -> list[_FilePart]:
+) -> list[FilePart]:
     """Read every file in turn, the row limit (default ``GEO_MAX_ROWS``) shared by them all."""
     files = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not files:
         raise InputError("no incident files given", hint="pass at least one file")
     limit = max_rows_default() if max_rows is None else max_rows
-    parts: list[_FilePart] = []
+    parts: list[FilePart] = []
     for path in map(Path, files):
         used = sum(p.info.rows_read for p in parts)
-        parts.append(_read_file(path, requested=requested, max_rows=limit - used, **options))
+        parts.append(read_file(path, requested=requested, max_rows=limit - used, **options))
     return parts
 
 
@@ -498,7 +180,7 @@ def _flag_counts(flags: pd.Series) -> dict[str, int]:
     return counts
 
 
-def _combine(parts: list[_FilePart]) -> tuple[pd.DataFrame, np.ndarray, Problems]:
+def _combine(parts: list[FilePart]) -> tuple[pd.DataFrame, np.ndarray, Problems]:
     """Return the files' rows as one frame, each row's dataset number and all problems.
 
     The problems include the event ids repeated within or across the files.
@@ -515,7 +197,7 @@ def _combine(parts: list[_FilePart]) -> tuple[pd.DataFrame, np.ndarray, Problems
     )
     labels = [p.frame["dataset"].iloc[0] if len(p.frame) else "" for p in parts]
     datasets = np.repeat(np.unique(labels, return_inverse=True)[1], [len(p.frame) for p in parts])
-    unique = parts[0].ids_unique.result() if len(parts) == 1 else _unique(frame["event_id"])
+    unique = parts[0].ids_unique.result() if len(parts) == 1 else unique_ids(frame["event_id"])
     _duplicates(frame, problems, unique=unique)
     return frame, datasets, problems
 
@@ -537,14 +219,24 @@ def _keep_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
 
     Each column of a large frame is filtered, then dropped from ``frame``, so a
     million rows never exist twice in full (a large file's peak of memory costs it
-    time too); a small frame is filtered in one step, which is faster there.
+    time too); two columns at a time, one on the other core (Arrow's filter
+    releases the GIL). A small frame is filtered in one step, which is faster there.
     """
     if len(frame) < 100_000:
         return frame.loc[keep].reset_index(drop=True)
+
+    def kept(column: pd.Series) -> pd.Series:
+        return column[keep].reset_index(drop=True)
+
     out = {}
-    for name in list(frame.columns):
-        out[name] = frame.pop(name)[keep].reset_index(drop=True)
-    return pd.DataFrame(out, copy=False)
+    names = list(frame.columns)
+    for i in range(0, len(names), 2):
+        pair = names[i : i + 2]
+        other = WORKER.submit(kept, frame.pop(pair[1])) if len(pair) == 2 else None
+        out[pair[0]] = kept(frame.pop(pair[0]))
+        if other is not None:
+            out[pair[1]] = other.result()
+    return pd.DataFrame({name: out[name] for name in names}, copy=False)
 
 
 def _as_points(events: pd.DataFrame, *, points: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
@@ -556,7 +248,7 @@ def _as_points(events: pd.DataFrame, *, points: bool = True) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(columns | {"geometry": geometry}, copy=False)
 
 
-def _reason_counts(problems: Problems, parts: list[_FilePart]) -> dict[str, int]:
+def _reason_counts(problems: Problems, parts: list[FilePart]) -> dict[str, int]:
     """Return rejected rows per reason, most frequent first (ragged rows last)."""
     codes = problems.frame()["code"]
     reasons = codes.value_counts()
@@ -569,7 +261,7 @@ def _reason_counts(problems: Problems, parts: list[_FilePart]) -> dict[str, int]
     return reason_counts
 
 
-def _dataset_infos(parts: list[_FilePart], rejected_mask: np.ndarray) -> tuple[DatasetInfo, ...]:
+def _dataset_infos(parts: list[FilePart], rejected_mask: np.ndarray) -> tuple[DatasetInfo, ...]:
     """Return each file's facts with its hash and its rows accepted and rejected."""
     infos = []
     start = 0
