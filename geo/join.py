@@ -58,6 +58,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
@@ -355,9 +356,12 @@ def _coordinates(events: gpd.GeoDataFrame | pd.DataFrame) -> tuple[np.ndarray, n
 
 
 def _coarse_flags(events: pd.DataFrame) -> np.ndarray:
+    """Return per event whether its location is coarser than each admin level (3 columns)."""
     levels = events["precision_level"].astype("string").fillna("")
-    unknown = sorted(set(levels.unique()) - set(COARSE))
-    if unknown:
+    known = pa.array(list(COARSE), type=pa.large_string())
+    codes = pc.index_in(pa.array(levels, type=pa.large_string()), value_set=known)
+    if codes.null_count:
+        unknown = sorted(set(levels.unique()) - set(COARSE))
         bad = events.loc[levels.isin(unknown), "event_id"].astype(str).head(5).tolist()
         raise ValidationError(
             f"precision_level has unknown values {unknown} (events {', '.join(bad)}…); "
@@ -366,7 +370,7 @@ def _coarse_flags(events: pd.DataFrame) -> np.ndarray:
             hint="load events through geo.incidents, which fills precision_level",
         )
     table = np.array([COARSE[k] for k in COARSE])
-    return table[pd.Categorical(levels, categories=list(COARSE)).codes]
+    return table[codes.to_numpy(zero_copy_only=False)]
 
 
 def _check_inputs(events: gpd.GeoDataFrame | pd.DataFrame, *, tolerance_m: float) -> None:
