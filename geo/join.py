@@ -48,10 +48,10 @@ distance to the Hamrin dam (a point) is exact.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -456,7 +456,7 @@ def join_events(
     # Distances depend on the point alone: measured on the other core while the
     # areas are found, then again for the few points the nearest rule moves.
     lines, dam = _lines(layers)
-    pending = _WORKER.submit(_distances, lines, dam, lon, lat, spacing_m=spacing_m)
+    distances = _measure(lines, dam, lon, lat, spacing_m=spacing_m)
     loc = index.locate(lon, lat, tolerance_m=tolerance_m, groups=groups)
     n = len(events)
 
@@ -476,10 +476,10 @@ def join_events(
     zlon, zlat = _snap_nearest(lon, lat, loc, rows)
     cols.update(_zone_flags(layers, zlon, zlat, events.get("quality_flags")))
 
-    dist, notes = pending.result()
+    dist, notes = distances()
     moved = np.flatnonzero(loc.status == "nearest")
     if moved.size:  # measured again from where the nearest rule put them
-        again, _ = _distances(lines, dam, zlon[moved], zlat[moved], spacing_m=spacing_m)
+        again, _ = _measure(lines, dam, zlon[moved], zlat[moved], spacing_m=spacing_m)()
         for name, values in again.items():
             dist[name][moved] = values
     cols.update(dist)
@@ -516,36 +516,68 @@ def _lines(
     return lines, _metric_geometry(layers.hamrin_dam)
 
 
-def _distances(
+def _measure(
     lines: dict[str, shapely.Geometry | None],
     dam: shapely.Geometry | None,
     lon: np.ndarray,
     lat: np.ndarray,
     *,
     spacing_m: float,
-) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Return the distance columns (km) of points, and a note per layer left empty."""
-    n = len(lon)
+) -> Callable[[], tuple[dict[str, np.ndarray], list[str]]]:
+    """Start measuring the distance columns (km) on the worker; return what collects them.
+
+    Each line is one job. The caller, once its own work is done, collects: it
+    takes over the jobs the worker has not started (from the last one), so both
+    cores measure. Collecting returns the columns and a note per layer left empty.
+    """
+    points = _WORKER.submit(_metric_order, lon, lat)
+    jobs = {
+        name: partial(_line_km, line, points, spacing_m)
+        for name, line in lines.items()
+        if line is not None
+    }
+    futures = {name: _WORKER.submit(job) for name, job in jobs.items()}
+
+    def collect() -> tuple[dict[str, np.ndarray], list[str]]:
+        got = {}
+        for name in reversed(list(futures)):
+            got[name] = jobs[name]() if futures[name].cancel() else futures[name].result()
+        x, y, _, _, _ = points.result()
+        cols: dict[str, np.ndarray] = {}
+        notes: list[str] = []
+        for name in lines:
+            if name not in got:
+                cols[name] = np.full(len(x), np.nan)
+                notes.append(f"{name} left empty: its layer has no geometry")
+            else:
+                cols[name] = got[name]
+        if dam is None:
+            cols["dist_hamrin_dam_km"] = np.full(len(x), np.nan)
+            notes.append("dist_hamrin_dam_km left empty: the dam layer has no geometry")
+        else:
+            dam_x, dam_y = shapely.get_coordinates(dam)[0]
+            cols["dist_hamrin_dam_km"] = np.round(np.hypot(x - dam_x, y - dam_y) / 1000, 3)
+        return cols, notes
+
+    return collect
+
+
+_Points = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _metric_order(lon: np.ndarray, lat: np.ndarray) -> _Points:
+    """Return the points in EPSG:32638, an order that keeps neighbours together, and them so."""
     x, y = to_metric(lon, lat)
     near = locality_order(x, y)  # queries in this order hit the KD-trees' caches
-    xs, ys = x[near], y[near]
-    cols: dict[str, np.ndarray] = {}
-    notes: list[str] = []
-    for name, line in lines.items():
-        if line is None:
-            cols[name] = np.full(n, np.nan)
-            notes.append(f"{name} left empty: its layer has no geometry")
-            continue
-        distance = np.empty(n)
-        distance[near] = LineDistance(line, spacing_m=spacing_m)(xs, ys)
-        cols[name] = np.round(distance / 1000, 3)
-    if dam is None:
-        cols["dist_hamrin_dam_km"] = np.full(n, np.nan)
-        notes.append("dist_hamrin_dam_km left empty: the dam layer has no geometry")
-    else:
-        dam_xy = shapely.get_coordinates(dam)[0]
-        cols["dist_hamrin_dam_km"] = np.round(np.hypot(x - dam_xy[0], y - dam_xy[1]) / 1000, 3)
-    return cols, notes
+    return x, y, near, x[near], y[near]
+
+
+def _line_km(line: shapely.Geometry, points: Future[_Points], spacing_m: float) -> np.ndarray:
+    """Return the distance (km) from every point to one line."""
+    x, _, near, xs, ys = points.result()
+    distance = np.empty(len(x))
+    distance[near] = LineDistance(line, spacing_m=spacing_m)(xs, ys)
+    return np.round(distance / 1000, 3)
 
 
 def _snap_nearest(
