@@ -316,13 +316,16 @@ def _parse(
 
 
 def _block_size(size: int) -> int:
-    """Return Arrow's CSV block size for a file of ``size`` bytes: about eight blocks.
+    """Return Arrow's CSV block size for a file of ``size`` bytes: eight blocks, 1-4 MiB each.
 
     Each block becomes one chunk of every column. Eight keep both cores busy while
-    parsing, and few chunks keep later work fast: filtering a million rows split into
-    400 chunks of 1 MiB took six times longer than the same rows in 8 chunks.
+    parsing a small file; blocks of at most 4 MiB keep a large one in the CPU's
+    caches (a 436 MB file parsed in 1.1-1.4 s instead of 2.0 s with 52 MiB blocks,
+    and loaded 0.4 s faster in all, later work included). Not much smaller: filtering
+    a million rows split into 400 chunks of 1 MiB took six times longer than the
+    same rows in 8 chunks.
     """
-    return min(max(size // 8, 1 << 20), 1 << 26)
+    return min(max(size // 8, 1 << 20), 1 << 22)
 
 
 def _check_utf8(data: Content) -> None:
