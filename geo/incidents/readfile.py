@@ -312,6 +312,8 @@ def read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -
         return _read_joined(path, max_rows=max_rows)
     got = prefetch.take(path)  # read on another core while the command started
     data = read_content(path) if got is None else got.data
+    digest = None if got is None else got.sha256
+    del got  # `data` must be the only reference: the CSV reader frees it once parsed
     if not lead_byte(data):
         raise InputError(
             f"{path}: the file is empty", hint="export the incidents again with a header row"
@@ -339,6 +341,6 @@ def read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -
         box,
         requested=requested,
         max_rows=max_rows,
-        digest=None if got is None else got.sha256,
+        digest=digest,
         **options,
     )
