@@ -453,6 +453,7 @@ def join_events(
     groups = [pd.factorize(rows[c].astype(str))[0] for c in parents]
 
     lon, lat = _coordinates(events)
+    coarse = _coarse_flags(events)  # may refuse the events: before any work starts
     # Distances depend on the point alone: measured on the other core while the
     # areas are found, then again for the few points the nearest rule moves.
     lines, dam = _lines(layers)
@@ -469,7 +470,6 @@ def join_events(
         cols[c] = _strings_at(np.append(values, ""), loc.index)
     cols["join_status"] = _status_strings(loc.status)
     cols["join_distance_m"] = np.round(loc.distance_m, 1)
-    coarse = _coarse_flags(events)
     for k in range(3):
         cols[f"coarse_adm{k + 1}"] = coarse[:, k]
 

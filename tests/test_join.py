@@ -487,3 +487,54 @@ def test_nearest_rule_event_takes_the_zone_flags_and_distances_of_its_area():
     # measured from the edge of the area (lat 35.0), not from the point (lat 35.003)
     assert e["dist_krg_line_km"] == pytest.approx(22.2, abs=0.1)
     assert 300 < e["join_distance_m"] < 360
+
+
+def test_distances_are_the_same_whoever_measures_them(monkeypatch):
+    """The worker measures the line distances while areas are found; the caller takes
+    over the jobs it has not started. Both ways give the same columns."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fixtures import synthetic_events, synthetic_layers
+
+    import geo.join as join_module
+
+    layers = synthetic_layers()
+    events = synthetic_events(200, seed=5)
+    by_worker = join_events(events, layers).events  # the worker is idle: it measures
+    distances = [c for c in JOIN_COLUMNS if c.startswith("dist_")]
+    assert by_worker[distances].notna().any().all()  # every line is measured
+
+    busy = ThreadPoolExecutor(max_workers=1)
+    release = threading.Event()
+    busy.submit(release.wait)  # every job queues behind this one and is never started
+    monkeypatch.setattr(join_module, "_WORKER", busy)
+    taken = []
+    real_line_km = join_module._line_km
+    monkeypatch.setattr(
+        join_module,
+        "_line_km",
+        lambda *a: taken.append(threading.current_thread()) or real_line_km(*a),
+    )
+    with monkeypatch.context() as m:
+        # the shared points job must run, so the caller can measure once it takes over
+        m.setattr(busy, "submit", _run_first_then(busy.submit, join_module._metric_order))
+        by_caller = join_events(events, layers).events
+    release.set()
+    busy.shutdown()
+    assert taken and all(t is threading.main_thread() for t in taken)
+    pd.testing.assert_frame_equal(by_caller, by_worker)
+
+
+def _run_first_then(submit, first):
+    """Return a submit that runs ``first`` at once (a finished future) and queues the rest."""
+    from concurrent.futures import Future
+
+    def patched(fn, *args, **kwargs):
+        if fn is first:
+            done: Future = Future()
+            done.set_result(fn(*args, **kwargs))
+            return done
+        return submit(fn, *args, **kwargs)
+
+    return patched
