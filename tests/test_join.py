@@ -538,3 +538,60 @@ def _run_first_then(submit, first):
         return submit(fn, *args, **kwargs)
 
     return patched
+
+
+def _both_nearest(index: PolygonIndex, lon: np.ndarray, lat: np.ndarray):
+    points = shapely.points(*to_metric(lon, lat))
+    return index._nearest(points), index._nearest_edge(points)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(43.7, 46.3), st.floats(33.7, 35.3)), min_size=1, max_size=40))
+def test_nearest_by_edges_is_nearest_by_polygons(points):
+    """The edge search gives the polygon search's answer exactly: index, ties, distance.
+
+    Points anywhere around and in the tiny country: outside (the case it is used
+    for), inside (distance 0), and on the lines through shared edges (ties).
+    """
+    index = PolygonIndex(tiny_boundaries().subdistricts)
+    lon = np.array([p[0] for p in points] + [44.5, 45.0, 44.25], dtype=float)
+    lat = np.array([p[1] for p in points] + [35.2, 33.8, 34.5], dtype=float)
+    (old_i, old_d), (new_i, new_d) = _both_nearest(index, lon, lat)
+    np.testing.assert_array_equal(new_i, old_i)
+    np.testing.assert_array_equal(new_d, old_d)
+
+
+def test_locate_takes_the_edge_search_for_many_outside_points(monkeypatch):
+    import geo.join as join_module
+
+    rng = np.random.default_rng(11)
+    lon = np.concatenate((rng.uniform(46.0, 46.1, 600), rng.uniform(43.0, 44.0, 600)))
+    lat = rng.uniform(33.9, 35.1, 1200)
+    index = PolygonIndex(tiny_boundaries().subdistricts)
+    by_edges = index.locate(lon, lat, tolerance_m=1000)
+    monkeypatch.setattr(join_module, "EDGE_SEARCH_MIN", 10**9)
+    by_polygons = index.locate(lon, lat, tolerance_m=1000)
+    for field in ("index", "status", "distance_m", "nearest"):
+        np.testing.assert_array_equal(getattr(by_edges, field), getattr(by_polygons, field))
+    assert {"nearest", "unmatched"} <= set(by_edges.status.tolist())
+
+
+def test_a_tolerance_of_zero_matches_no_point_outside():
+    lon, lat = _metres_east_of(46.0, 34.5, 50.0)
+    e = _one([(lon, lat)], tolerance_m=0).events.iloc[0]
+    assert e["join_status"] == "unmatched" and e["adm3_code"] == ""
+    assert e["join_distance_m"] == pytest.approx(50, abs=1)
+
+
+def test_real_nearest_by_edges_is_nearest_by_polygons(cod_ab_dir):
+    """On the COD-AB sub-districts: points across every border and in gaps, exactly equal."""
+    from geo.boundaries import load_boundaries
+
+    index = PolygonIndex(load_boundaries(path=cod_ab_dir).subdistricts)
+    rng = np.random.default_rng(3)
+    lon = rng.uniform(38.5, 49.0, 4000)
+    lat = rng.uniform(28.8, 37.6, 4000)
+    (old_i, old_d), (new_i, new_d) = _both_nearest(index, lon, lat)
+    np.testing.assert_array_equal(new_i, old_i)
+    np.testing.assert_array_equal(new_d, old_d)
+    assert (old_d > 0).any() and (old_d == 0).any()
