@@ -48,10 +48,8 @@ distance to the Hamrin dam (a point) is exact.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache, partial
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -60,20 +58,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from geo.cells import representatives
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
-from geo.distance import DEFAULT_SPACING_M, LineDistance, locality_order
+from geo.distance import DEFAULT_SPACING_M
 from geo.errors import ValidationError
+from geo.measure import measure, measured_lines, to_metric, transformer
 from geo.types import JOIN_COLUMNS, Level, ProjectLayers, point_columns
 
-#: Measures line distances on the other core while areas are found (NumPy, pykdtree,
-#: pyproj and shapely release the GIL; pyproj transformers are thread-safe).
 #: From this many points outside every polygon, the nearest is found through the
 #: polygons' edge segments (an index built once, ~0.04 s for COD-AB sub-districts).
 EDGE_SEARCH_MIN = 1_000
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-join")
 
 Status = Literal["matched", "on_edge", "nearest", "unmatched"]
 STATUSES: tuple[Status, ...] = ("matched", "on_edge", "nearest", "unmatched")
@@ -88,38 +84,6 @@ COARSE: dict[str, tuple[bool, bool, bool]] = {
     "governorate": (False, True, True),
     "country": (True, True, True),
 }
-
-
-@cache
-def _transformer(source: str, target: str) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
-def to_metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project longitude/latitude arrays (EPSG:4326) to EPSG:32638 metres.
-
-    Parameters
-    ----------
-    lon, lat
-        Coordinates in degrees.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Easting and northing in metres; non-finite input gives non-finite output.
-    """
-    x, y = _transformer(GEOGRAPHIC_CRS, METRIC_CRS).transform(
-        np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
-    )
-    return np.asarray(x), np.asarray(y)
-
-
-def _metric_geometry(frame: gpd.GeoDataFrame) -> shapely.Geometry | None:
-    """Return the union of a layer's geometries in EPSG:32638 (None when empty)."""
-    if frame is None or frame.empty:
-        return None
-    geom = shapely.union_all(frame.to_crs(METRIC_CRS).geometry.values)
-    return None if geom.is_empty else geom
 
 
 def inside(geometry: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -389,7 +353,7 @@ def _coordinates(events: gpd.GeoDataFrame | pd.DataFrame) -> tuple[np.ndarray, n
     lon = np.asarray(shapely.get_x(geoms), dtype="float64")
     lat = np.asarray(shapely.get_y(geoms), dtype="float64")
     if not CRS.from_user_input(events.crs).equals(CRS.from_user_input(GEOGRAPHIC_CRS)):
-        lon, lat = _transformer(events.crs.to_string(), GEOGRAPHIC_CRS).transform(lon, lat)
+        lon, lat = transformer(events.crs.to_string(), GEOGRAPHIC_CRS).transform(lon, lat)
     return np.asarray(lon), np.asarray(lat)
 
 
@@ -494,8 +458,8 @@ def join_events(
     coarse = _coarse_flags(events)  # may refuse the events: before any work starts
     # Distances depend on the point alone: measured on the other core while the
     # areas are found, then again for the few points the nearest rule moves.
-    lines, dam = _lines(layers)
-    distances = _measure(lines, dam, lon, lat, spacing_m=spacing_m)
+    lines, dam = measured_lines(layers)
+    distances = measure(lines, dam, lon, lat, spacing_m=spacing_m)
     loc = index.locate(lon, lat, tolerance_m=tolerance_m, groups=groups)
     n = len(events)
 
@@ -517,7 +481,7 @@ def join_events(
     dist, notes = distances()
     moved = np.flatnonzero(loc.status == "nearest")
     if moved.size:  # measured again from where the nearest rule put them
-        again, _ = _measure(lines, dam, zlon[moved], zlat[moved], spacing_m=spacing_m)()
+        again, _ = measure(lines, dam, zlon[moved], zlat[moved], spacing_m=spacing_m)()
         for name, values in again.items():
             dist[name][moved] = values
     cols.update(dist)
@@ -539,83 +503,6 @@ def join_events(
         notes=tuple(notes),
     )
     return JoinResult(events=out, report=report)
-
-
-def _lines(
-    layers: ProjectLayers,
-) -> tuple[dict[str, shapely.Geometry | None], shapely.Geometry | None]:
-    """Return the lines distances are measured to, and the dam point (EPSG:32638)."""
-    lines = {
-        "dist_krg_line_km": _metric_geometry(layers.krg_line),
-        "dist_unami_edge_km": _boundary(_metric_geometry(layers.disputed_unami)),
-        "dist_wide_edge_km": _boundary(_metric_geometry(layers.disputed_wide)),
-        "dist_hamrin_ridge_km": _metric_geometry(layers.hamrin_ridge),
-    }
-    return lines, _metric_geometry(layers.hamrin_dam)
-
-
-def _measure(
-    lines: dict[str, shapely.Geometry | None],
-    dam: shapely.Geometry | None,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    *,
-    spacing_m: float,
-) -> Callable[[], tuple[dict[str, np.ndarray], list[str]]]:
-    """Start measuring the distance columns (km) on the worker; return what collects them.
-
-    Each line is one job. The caller, once its own work is done, collects: it
-    takes over the jobs the worker has not started (from the last one), so both
-    cores measure. Collecting returns the columns and a note per layer left empty.
-    """
-    points = _WORKER.submit(_metric_order, lon, lat)
-    jobs = {
-        name: partial(_line_km, line, points, spacing_m)
-        for name, line in lines.items()
-        if line is not None
-    }
-    futures = {name: _WORKER.submit(job) for name, job in jobs.items()}
-
-    def collect() -> tuple[dict[str, np.ndarray], list[str]]:
-        got = {}
-        for name in reversed(list(futures)):
-            got[name] = jobs[name]() if futures[name].cancel() else futures[name].result()
-        x, y, _, _, _ = points.result()
-        cols: dict[str, np.ndarray] = {}
-        notes: list[str] = []
-        for name in lines:
-            if name not in got:
-                cols[name] = np.full(len(x), np.nan)
-                notes.append(f"{name} left empty: its layer has no geometry")
-            else:
-                cols[name] = got[name]
-        if dam is None:
-            cols["dist_hamrin_dam_km"] = np.full(len(x), np.nan)
-            notes.append("dist_hamrin_dam_km left empty: the dam layer has no geometry")
-        else:
-            dam_x, dam_y = shapely.get_coordinates(dam)[0]
-            cols["dist_hamrin_dam_km"] = np.round(np.hypot(x - dam_x, y - dam_y) / 1000, 3)
-        return cols, notes
-
-    return collect
-
-
-_Points = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-def _metric_order(lon: np.ndarray, lat: np.ndarray) -> _Points:
-    """Return the points in EPSG:32638, an order that keeps neighbours together, and them so."""
-    x, y = to_metric(lon, lat)
-    near = locality_order(x, y)  # queries in this order hit the KD-trees' caches
-    return x, y, near, x[near], y[near]
-
-
-def _line_km(line: shapely.Geometry, points: Future[_Points], spacing_m: float) -> np.ndarray:
-    """Return the distance (km) from every point to one line."""
-    x, _, near, xs, ys = points.result()
-    distance = np.empty(len(x))
-    distance[near] = LineDistance(line, spacing_m=spacing_m)(xs, ys)
-    return np.round(distance / 1000, 3)
 
 
 def _snap_nearest(
@@ -661,10 +548,6 @@ def _status_strings(status: np.ndarray) -> pd.api.extensions.ExtensionArray:
     for k, name in enumerate(STATUSES[1:], start=1):
         codes[status == name] = k
     return _strings_at(np.array(STATUSES, dtype=object), codes)
-
-
-def _boundary(geom: shapely.Geometry | None) -> shapely.Geometry | None:
-    return None if geom is None else geom.boundary
 
 
 def _report(

@@ -1,10 +1,13 @@
 """Read input files on a spare core while the command is still starting up.
 
 A command that reads incident files first spends a second importing pandas,
-geopandas and the rest on one core. :func:`reading` reads the files (and their
-SHA-256) on another core meanwhile; the loader then gets the bytes from
-:func:`take` instead of reading them again. Only the standard library is imported here, so
-the command can start this before anything heavy.
+geopandas and the rest on one core. :func:`reading` reads the files, their
+SHA-256 and, for a CSV, Arrow's fast parse (:func:`geo.arrowcsv.parse_lines`,
+every column) on the other core meanwhile; the loader then gets them from
+:func:`take` instead of doing that work again, and uses the parse only where it
+would have made the same call. Only the standard library is imported here
+(pyarrow by the reading thread), so the command can start this before anything
+heavy.
 
 A prefetched file is used only when it has not changed since it was read
 (same device, inode, size and modification time, and the same size before and
@@ -21,17 +24,33 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: Formats read by other means (Parquet through Arrow): never prefetched.
 SKIPPED_SUFFIXES = frozenset({".parquet"})
+#: Formats that are not CSV: read ahead, never parsed as CSV.
+NOT_CSV_SUFFIXES = frozenset({".geojson", ".json", ".gpkg"})
+_NOT_CSV_STARTS = (b"\xef\xbb\xbf", b"SQLite format 3\x00", b"{", b"PK")
+#: Larger files are only read ahead: one this big may be over the loader's row limit,
+#: which it checks before parsing (1 GiB is about two million ACLED rows).
+PARSE_AHEAD_MAX_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
 class Prefetched:
-    """A file's bytes and their SHA-256 (hex), read before the loader asked."""
+    """A file's bytes, their SHA-256 (hex) and maybe its CSV parse, made before asked.
+
+    ``table`` is :func:`geo.arrowcsv.parse_lines` of ``data`` with the first line's
+    names and every column, or None (not a CSV, a UTF-8 byte-order mark, or Arrow
+    refused it: the loader then parses the file itself).
+    """
 
     data: bytes
     sha256: str
+    table: pa.Table | None = None
 
 
 _lock = threading.Lock()
@@ -50,11 +69,36 @@ def _read(path: str, done: threading.Event, box: _Box) -> None:
             data = fh.read()
             after = os.fstat(fh.fileno())
         if len(data) == before.st_size and _key(before) == _key(after):
-            box.append((_key(before), Prefetched(data, hashlib.sha256(data).hexdigest())))
+            digest: list[str] = []
+            hashing = threading.Thread(target=_hash, args=(data, digest))
+            hashing.start()  # Arrow's parse releases the GIL: both run at once
+            table = _parse(path, data)
+            hashing.join()
+            box.append((_key(before), Prefetched(data, digest[0], table)))
     except OSError:
         pass  # the loader reads it again and reports the error itself
     finally:
         done.set()
+
+
+def _hash(data: bytes, out: list[str]) -> None:
+    out.append(hashlib.sha256(data).hexdigest())
+
+
+def _parse(path: str, data: bytes) -> pa.Table | None:
+    """Return Arrow's fast parse of a CSV file's bytes, or None when it is not one."""
+    if (
+        len(data) > PARSE_AHEAD_MAX_BYTES
+        or Path(path).suffix.lower() in NOT_CSV_SUFFIXES
+        or data[:64].lstrip().startswith(_NOT_CSV_STARTS)
+    ):
+        return None
+    try:
+        from geo import arrowcsv
+
+        return arrowcsv.parse_lines(data, arrowcsv.first_names(data))
+    except Exception:  # anything Arrow refuses, the loader reports itself
+        return None
 
 
 def _read_all(jobs: list[tuple[str, threading.Event, _Box]]) -> None:

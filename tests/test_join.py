@@ -137,10 +137,10 @@ def make_events(points: list[tuple[float, float]], **columns) -> gpd.GeoDataFram
 
 def _metres_east_of(lon: float, lat: float, metres: float) -> tuple[float, float]:
     """Return the point ``metres`` due east (in EPSG:32638) of a lon/lat."""
-    from geo.join import _transformer
+    from geo.measure import transformer
 
     x, y = to_metric(np.array([lon]), np.array([lat]))
-    back = _transformer("EPSG:32638", "EPSG:4326")
+    back = transformer("EPSG:32638", "EPSG:4326")
     out = back.transform(x + metres, y)
     return float(out[0][0]), float(out[1][0])
 
@@ -497,7 +497,7 @@ def test_distances_are_the_same_whoever_measures_them(monkeypatch):
 
     from fixtures import synthetic_events, synthetic_layers
 
-    import geo.join as join_module
+    import geo.measure as measure_module
 
     layers = synthetic_layers()
     events = synthetic_events(200, seed=5)
@@ -508,17 +508,17 @@ def test_distances_are_the_same_whoever_measures_them(monkeypatch):
     busy = ThreadPoolExecutor(max_workers=1)
     release = threading.Event()
     busy.submit(release.wait)  # every job queues behind this one and is never started
-    monkeypatch.setattr(join_module, "_WORKER", busy)
+    monkeypatch.setattr(measure_module, "_WORKER", busy)
     taken = []
-    real_line_km = join_module._line_km
+    real_line_km = measure_module._line_km
     monkeypatch.setattr(
-        join_module,
+        measure_module,
         "_line_km",
         lambda *a: taken.append(threading.current_thread()) or real_line_km(*a),
     )
     with monkeypatch.context() as m:
         # the shared points job must run, so the caller can measure once it takes over
-        m.setattr(busy, "submit", _run_first_then(busy.submit, join_module._metric_order))
+        m.setattr(busy, "submit", _run_first_then(busy.submit, measure_module._metric_order))
         by_caller = join_events(events, layers).events
     release.set()
     busy.shutdown()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import subprocess
 import sys
@@ -84,3 +86,66 @@ def test_the_command_module_starts_without_pandas():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_csv_is_parsed_ahead_as_the_loader_would(events_csv):
+    from geo import arrowcsv
+
+    data = events_csv.read_bytes()
+    with prefetch.reading([events_csv]):
+        got = prefetch.take(events_csv)
+    assert got is not None and got.table is not None
+    assert got.table.equals(arrowcsv.parse_lines(data, arrowcsv.first_names(data)))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("bom.csv", "\ufeffa,b\n1,2\n"),
+        ("ragged.csv", "a,b\n1,2,3\n"),
+        ("points.geojson", '{"type": "FeatureCollection", "features": []}'),
+    ],
+)
+def test_what_is_not_plain_csv_is_read_ahead_but_not_parsed(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    _read_but_not_parsed(path)
+
+
+def test_a_file_too_large_to_parse_ahead_is_only_read(events_csv, monkeypatch):
+    monkeypatch.setattr(prefetch, "PARSE_AHEAD_MAX_BYTES", 100)
+    _read_but_not_parsed(events_csv)
+
+
+def _read_but_not_parsed(path):
+    with prefetch.reading([path]):
+        got = prefetch.take(path)
+    assert got is not None and got.data == path.read_bytes() and got.table is None
+
+
+@pytest.mark.parametrize("kind", ["plain", "quoted newline", "bom"])
+def test_the_loader_uses_the_parse_only_where_it_would_parse_the_same(tmp_path, kind, monkeypatch):
+    from geo import arrowcsv
+
+    path = tmp_path / "events.csv"
+    write_synthetic(30, seed=4, out=path)
+    text = path.read_text(encoding="utf-8")
+    if kind == "quoted newline":  # the loader parses quote-aware: the fast parse is not used
+        header, first, rest = text.split("\n", 2)
+        cells = next(csv.reader([first]))
+        cells[next(csv.reader([header])).index("notes")] = "two\nlines"
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        text = f"{header}\n{buffer.getvalue()}{rest}"
+    path.write_text(("\ufeff" if kind == "bom" else "") + text, encoding="utf-8")
+    plain = load_incidents([path], is_only=False)
+    calls = []
+    real = arrowcsv.parse_lines
+    monkeypatch.setattr(arrowcsv, "parse_lines", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with prefetch.reading([path]):
+        prefetch._files[os.path.abspath(path)][0].wait()  # the prefetch has parsed
+        calls.clear()
+        ahead = load_incidents([path], is_only=False)
+    assert ahead.events.equals(plain.events)
+    assert ahead.rejected.equals(plain.rejected)
+    assert calls == ([] if kind == "plain" else [1] * (kind == "bom"))

@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from geo import arrowcsv
 from geo.errors import InputError, LimitError
 from geo.incidents.encoding import Content, lead_byte
 
@@ -107,19 +108,9 @@ def _slow_lines(text: str) -> np.ndarray:
     return np.asarray(lines, dtype=np.int64)
 
 
-def _first_line(data: Content, *, chunk: int = 1 << 16) -> bytes:
-    """Return the bytes before the first newline (all of ``data`` when there is none)."""
-    for stop in range(chunk, len(data) + chunk, chunk):
-        end = bytes(data[stop - chunk : stop]).find(b"\n")
-        if end >= 0:
-            return bytes(data[: stop - chunk + end])
-    return bytes(data)
-
-
 def header_names(data: Content, path: Path) -> list[str]:
     """Return the column names of the first record, stripped."""
-    first = _first_line(data).decode("utf-8").rstrip("\r")
-    names = [n.strip() for n in next(csv.reader([first]), [])]
+    names = arrowcsv.first_names(data)
     if not any(names):
         raise InputError(
             f"{path}: line 1: no header row", hint="the first line must name the columns"
@@ -133,6 +124,7 @@ def read_strings(
     *,
     max_rows: int,
     columns: Callable[[list[str]], Collection[str] | None] | None = None,
+    ahead: list[pa.Table] | None = None,
 ) -> RawTable:
     """Parse UTF-8 CSV bytes into string columns.
 
@@ -148,6 +140,8 @@ def read_strings(
         Called with the header's names once they are checked; returns the
         columns the caller will read (None: all). It may raise, e.g. when a
         required column is missing.
+    ahead
+        :mod:`geo.prefetch`'s parse of ``data`` (every column), popped when used.
 
     Returns
     -------
@@ -189,7 +183,9 @@ def read_strings(
         )
     wanted = None if columns is None else columns(names)
     include = None if wanted is None else [n for n in names if n in wanted]
-    table, invalid = _parse(data, path, names, line_count=records, include=include)
+    table, invalid = _parse(
+        data, path, names, line_count=records, include=include, ahead=ahead or []
+    )
     if lines is None:
         if records == table.num_rows + len(invalid) + 1:
             lines = np.arange(1, records + 1, dtype=np.int64)  # one line per record
@@ -240,13 +236,16 @@ def _parse(
     *,
     line_count: int,
     include: list[str] | None,
+    ahead: list[pa.Table],
 ) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
     """Parse all records as strings; collect ragged rows instead of failing.
 
     A parse that ignores quoted newlines (and converts only the columns in
     ``include``) is kept only when it gives one record per line
-    (``line_count`` lines, header included) and no ragged row.
+    (``line_count`` lines, header included) and no ragged row. ``ahead`` holds
+    that parse of ``data`` with every column when the prefetch made it already.
     """
+    prefetched = bool(ahead)
     invalid: list[tuple[int | None, str, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -254,25 +253,21 @@ def _parse(
         invalid.append((row.number, row.text, reason))
         return "skip"
 
-    def parse(
-        threads: bool,
-        newlines_in_values: bool = True,
-        block_size: int = max(_block_size(len(data)), 1 << 24),  # room for long records
-        include_columns: list[str] | None = None,
-        handler: bool = True,
-    ) -> pa.Table:
+    def parse(threads: bool) -> pa.Table:
+        """Parse quote-aware (newlines inside quotes), with blocks that fit long records."""
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
-                use_threads=threads, skip_rows=1, column_names=names, block_size=block_size
+                use_threads=threads,
+                skip_rows=1,
+                column_names=names,
+                block_size=max(arrowcsv.block_size(len(data)), 1 << 24),
             ),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=newlines_in_values,
-                invalid_row_handler=on_invalid if handler else None,
+                newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()),
-                include_columns=include_columns or [],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -280,21 +275,21 @@ def _parse(
 
     if _one_record_per_line(data):
         try:  # any Arrow error other than bad UTF-8 is retried quote-aware below
-            table = parse(  # no row handler: a ragged row fails here and is parsed below
-                threads=True,
-                newlines_in_values=False,
-                block_size=_block_size(len(data)),
-                include_columns=include,
-                handler=False,
-            )
+            # no row handler: a ragged row fails here and is parsed below
+            if ahead:  # the same parse, made by the prefetch with every column
+                table = ahead.pop()
+                table = table.select(include) if include is not None else table
+            else:
+                table = arrowcsv.parse_lines(data, names, include=include)
             if not invalid and table.num_rows + 1 == line_count:
-                if table.num_columns < len(names):
+                if table.num_columns < len(names) and not prefetched:
                     _check_utf8(data)  # the columns left out were not converted
                 return table, invalid
         except pa.ArrowInvalid as exc:
             if "utf8" in str(exc).lower():
                 raise UnicodeError(str(exc)) from exc
         invalid.clear()  # a quoted newline, blank line or ragged row: parse quote-aware
+    ahead.clear()
     # The row handler cannot see a ragged row that is not UTF-8 (Arrow fails decoding it),
     # so prove the text is UTF-8 first; the caller re-decodes it when it is not.
     _check_utf8(data)
@@ -313,19 +308,6 @@ def _parse(
             hint="check the quoting, or save it again as CSV UTF-8",
         ) from exc
     return table, invalid
-
-
-def _block_size(size: int) -> int:
-    """Return Arrow's CSV block size for a file of ``size`` bytes: eight blocks, 1-4 MiB each.
-
-    Each block becomes one chunk of every column. Eight keep both cores busy while
-    parsing a small file; blocks of at most 4 MiB keep a large one in the CPU's
-    caches (a 436 MB file parsed in 1.1-1.4 s instead of 2.0 s with 52 MiB blocks,
-    and loaded 0.4 s faster in all, later work included). Not much smaller: filtering
-    a million rows split into 400 chunks of 1 MiB took six times longer than the
-    same rows in 8 chunks.
-    """
-    return min(max(size // 8, 1 << 20), 1 << 22)
 
 
 def _check_utf8(data: Content) -> None:

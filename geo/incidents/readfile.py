@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from geo import prefetch
 from geo.errors import InputError, LimitError
@@ -80,6 +81,7 @@ def _read_csv(
     fix_swapped: bool,
     max_rows: int,
     digest: str | None = None,
+    ahead: list[pa.Table] | None = None,
 ) -> FilePart:
     def reader_columns(names: list[str]) -> frozenset[str] | None:
         """Check the header against the format; return the columns its reader uses."""
@@ -103,7 +105,14 @@ def _read_csv(
     if requested in ("auto", "csv"):
         check_is_incident_table(path, body, lat_col=lat_col, lon_col=lon_col)
     try:
-        raw = read_strings(body, path, max_rows=max_rows, columns=reader_columns)
+        # the prefetch parsed the bytes as read: usable when they are the text as is
+        raw = read_strings(
+            body,
+            path,
+            max_rows=max_rows,
+            columns=reader_columns,
+            ahead=ahead if ahead and body is data else None,
+        )
     except UnicodeError:  # Arrow found invalid UTF-8: detect the encoding and retry
         body, encoding = to_utf8(data, path, check=True)
         raw = _read_decoded(body, path, encoding, max_rows=max_rows, columns=reader_columns)
@@ -313,6 +322,7 @@ def read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -
     got = prefetch.take(path)  # read on another core while the command started
     data = read_content(path) if got is None else got.data
     digest = None if got is None else got.sha256
+    ahead = [] if got is None or got.table is None else [got.table]
     del got  # `data` must be the only reference: the CSV reader frees it once parsed
     if not lead_byte(data):
         raise InputError(
@@ -342,5 +352,6 @@ def read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -
         requested=requested,
         max_rows=max_rows,
         digest=digest,
+        ahead=ahead,
         **options,
     )
