@@ -2,8 +2,8 @@
 
 A command that reads incident files first spends a second importing pandas,
 geopandas and the rest on one core. :func:`reading` reads the files, their
-SHA-256 and, for a CSV, Arrow's fast parse (:func:`geo.arrowcsv.parse_lines`,
-every column) on the other core meanwhile; the loader then gets them from
+SHA-256 and, for a CSV, Arrow's fast parse (:func:`geo.arrowcsv.parse_lines`, of
+the columns its reader reads) on the other core meanwhile; the loader then gets them from
 :func:`take` instead of doing that work again, and uses the parse only where it
 would have made the same call. Only the standard library is imported here
 (pyarrow by the reading thread), so the command can start this before anything
@@ -44,8 +44,9 @@ class Prefetched:
     """A file's bytes, their SHA-256 (hex) and maybe its CSV parse, made before asked.
 
     ``table`` is :func:`geo.arrowcsv.parse_lines` of ``data`` with the first line's
-    names and every column, or None (not a CSV, a UTF-8 byte-order mark, or Arrow
-    refused it: the loader then parses the file itself).
+    names and the columns the detected reader reads (:func:`geo.formats.detected_columns`),
+    or None (not a CSV, a UTF-8 byte-order mark, or Arrow refused it: the loader
+    then parses the file itself).
     """
 
     data: bytes
@@ -94,9 +95,12 @@ def _parse(path: str, data: bytes) -> pa.Table | None:
     ):
         return None
     try:
-        from geo import arrowcsv
+        from geo import arrowcsv, formats
 
-        return arrowcsv.parse_lines(data, arrowcsv.first_names(data))
+        names = arrowcsv.first_names(data)
+        columns = formats.detected_columns(names)  # what the loader will ask for
+        include = None if columns is None else [n for n in names if n in columns]
+        return arrowcsv.parse_lines(data, names, include=include)
     except Exception:  # anything Arrow refuses, the loader reports itself
         return None
 

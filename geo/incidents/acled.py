@@ -21,17 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geo import formats
 from geo.incidents.canonical import Mapped
 from geo.incidents.validate import Problems, map_text, parse_code, parse_dates
 
-REQUIRED: tuple[str, ...] = (
-    "event_id_cnty",
-    "event_date",
-    "event_type",
-    "actor1",
-    "latitude",
-    "longitude",
-)
+REQUIRED = formats.ACLED_REQUIRED
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 GEO_PRECISION = {"1": "exact", "2": "near", "3": "area"}
 PRECISION_LEVEL = {"1": "point", "2": "point", "3": "governorate"}
@@ -41,30 +35,11 @@ CITATION = (
     "Raleigh, C., Linke, A., Hegre, H. and Karlsen, J. (2010) Introducing ACLED: "
     "An Armed Conflict Location and Event Dataset. Journal of Peace Research 47(5)"
 )
-_TEXTS = {
-    "event_id": "event_id_cnty",
-    "event_type": "event_type",
-    "sub_event_type": "sub_event_type",
-    "actor1": "actor1",
-    "actor2": "actor2",
-    "location": "location",
-    "src_admin1": "admin1",
-    "src_admin2": "admin2",
-    "src_admin3": "admin3",
-    "source": "source",
-    "notes": "notes",
-}
-
-
+_TEXTS = formats.ACLED_TEXTS
 #: Every column :func:`to_mapped` reads.
-COLUMNS: frozenset[str] = frozenset(
-    (*REQUIRED, "time_precision", "geo_precision", "fatalities", *_TEXTS.values())
-)
-
-
-def looks_like(columns: set[str]) -> bool:
-    """Return True when a header is an ACLED export (current or pre-2023)."""
-    return {"event_id_cnty", "event_date"} <= columns
+COLUMNS = formats.ACLED_COLUMNS
+#: Return True when a header is an ACLED export (current or pre-2023).
+looks_like = formats.is_acled
 
 
 def to_mapped(frame: pd.DataFrame, problems: Problems, *, date_format: str | None) -> Mapped:

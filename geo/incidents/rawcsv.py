@@ -141,7 +141,7 @@ def read_strings(
         columns the caller will read (None: all). It may raise, e.g. when a
         required column is missing.
     ahead
-        :mod:`geo.prefetch`'s parse of ``data`` (every column), popped when used.
+        :mod:`geo.prefetch`'s fast parse of ``data``, popped when looked at.
 
     Returns
     -------
@@ -243,9 +243,9 @@ def _parse(
     A parse that ignores quoted newlines (and converts only the columns in
     ``include``) is kept only when it gives one record per line
     (``line_count`` lines, header included) and no ragged row. ``ahead`` holds
-    that parse of ``data`` with every column when the prefetch made it already.
+    that parse of ``data`` when the prefetch made it already (used when it
+    converted at least the columns wanted here).
     """
-    prefetched = bool(ahead)
     invalid: list[tuple[int | None, str, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -276,13 +276,15 @@ def _parse(
     if _one_record_per_line(data):
         try:  # any Arrow error other than bad UTF-8 is retried quote-aware below
             # no row handler: a ragged row fails here and is parsed below
-            if ahead:  # the same parse, made by the prefetch with every column
-                table = ahead.pop()
-                table = table.select(include) if include is not None else table
-            else:
-                table = arrowcsv.parse_lines(data, names, include=include)
+            wanted = names if include is None else include
+            parsed = ahead.pop() if ahead else None  # the prefetch's parse (the same call)
+            if parsed is None or not set(wanted) <= set(parsed.column_names):
+                parsed = arrowcsv.parse_lines(data, names, include=include)
+            converted = parsed.num_columns
+            table = parsed.select(wanted)
+            del parsed  # columns nobody reads are freed with it
             if not invalid and table.num_rows + 1 == line_count:
-                if table.num_columns < len(names) and not prefetched:
+                if converted < len(names):
                     _check_utf8(data)  # the columns left out were not converted
                 return table, invalid
         except pa.ArrowInvalid as exc:

@@ -28,21 +28,11 @@ import re
 
 import pandas as pd
 
+from geo import formats
 from geo.incidents.canonical import Mapped
 from geo.incidents.validate import Problems, map_text, parse_code, parse_dates
 
-REQUIRED: tuple[str, ...] = (
-    "id",
-    "date_start",
-    "date_end",
-    "date_prec",
-    "where_prec",
-    "side_a",
-    "side_b",
-    "latitude",
-    "longitude",
-    "best",
-)
+REQUIRED = formats.UCDP_REQUIRED
 DATE_PRECISION = {"1": "day", "2": "week", "3": "month", "4": "year", "5": "year"}
 WHERE_PRECISION = {
     "1": "exact",
@@ -86,26 +76,11 @@ def is_candidate_file(name: str) -> bool:
     return CANDIDATE_FILE.match(name) is not None
 
 
-_TEXTS = {
-    "actor1": "side_a",
-    "actor2": "side_b",
-    "location": "where_coordinates",
-    "src_admin1": "adm_1",
-    "src_admin2": "adm_2",
-    "source": "source_article",
-    "notes": "source_headline",
-}
-
-
+_TEXTS = formats.UCDP_TEXTS
 #: Every column :func:`to_mapped` reads.
-COLUMNS: frozenset[str] = frozenset(
-    (*REQUIRED, "type_of_violence", "low", "high", *_TEXTS.values())
-)
-
-
-def looks_like(columns: set[str]) -> bool:
-    """Return True when a header is a UCDP GED file."""
-    return {"date_start", "where_prec", "side_a"} <= columns
+COLUMNS = formats.UCDP_COLUMNS
+#: Return True when a header is a UCDP GED file.
+looks_like = formats.is_ucdp
 
 
 def to_mapped(frame: pd.DataFrame, problems: Problems, *, date_format: str | None) -> Mapped:
