@@ -1,7 +1,7 @@
-"""Read input files on a spare core while the command is still starting up.
+"""Read the first input file on a spare core while the command is still starting up.
 
 A command that reads incident files first spends a second importing pandas,
-geopandas and the rest on one core. :func:`reading` reads the files, their
+geopandas and the rest on one core. :func:`reading` reads the first file, its
 SHA-256 and, for a CSV, Arrow's fast parse (:func:`geo.arrowcsv.parse_lines`, of
 the columns its reader reads) on the other core meanwhile; the loader then gets them from
 :func:`take` instead of doing that work again, and uses the parse only where it
@@ -105,14 +105,13 @@ def _parse(path: str, data: bytes) -> pa.Table | None:
         return None
 
 
-def _read_all(jobs: list[tuple[str, threading.Event, _Box]]) -> None:
-    for job in jobs:
-        _read(*job)
-
-
 @contextlib.contextmanager
 def reading(paths: Iterable[Path]) -> Iterator[None]:
-    """Read the regular files among ``paths`` in the background for the block's duration.
+    """Read the first regular file among ``paths`` in the background during the block.
+
+    Only the first: the loader reads files one by one and frees each once parsed,
+    so reading more ahead would hold them all in memory at once, and the startup
+    it overlaps with is over before the first is parsed anyway.
 
     Parameters
     ----------
@@ -120,25 +119,25 @@ def reading(paths: Iterable[Path]) -> Iterator[None]:
         Input files as the user named them; folders, missing files and formats in
         :data:`SKIPPED_SUFFIXES` are left to the loader.
     """
-    jobs = []
+    job = None
     with _lock:
         for path in paths:
             name = os.path.abspath(path)
-            if name in _files or Path(name).suffix.lower() in SKIPPED_SUFFIXES:
+            if Path(name).suffix.lower() in SKIPPED_SUFFIXES or not os.path.isfile(name):
                 continue
-            if not os.path.isfile(name):
-                continue
-            entry: tuple[threading.Event, _Box] = (threading.Event(), [])
-            _files[name] = entry
-            jobs.append((name, *entry))
-    if jobs:
-        threading.Thread(target=_read_all, args=(jobs,), name="geo-prefetch", daemon=True).start()
+            if name not in _files:
+                entry: tuple[threading.Event, _Box] = (threading.Event(), [])
+                _files[name] = entry
+                job = (name, *entry)
+            break
+    if job is not None:
+        threading.Thread(target=_read, args=job, name="geo-prefetch", daemon=True).start()
     try:
         yield
     finally:
-        with _lock:
-            for name, _, _ in jobs:
-                _files.pop(name, None)
+        if job is not None:
+            with _lock:
+                _files.pop(job[0], None)
 
 
 def take(path: Path) -> Prefetched | None:

@@ -47,6 +47,15 @@ def test_a_file_changed_after_the_read_is_not_used(events_csv):
         assert prefetch.take(events_csv) is None
 
 
+def test_only_the_first_file_is_read_ahead(tmp_path, events_csv):
+    second = tmp_path / "second.csv"
+    second.write_bytes(events_csv.read_bytes())
+    with prefetch.reading([tmp_path / "missing.csv", events_csv, second]):
+        assert list(prefetch._files) == [os.path.abspath(events_csv)]
+        assert prefetch.take(second) is None
+        assert prefetch.take(events_csv) is not None
+
+
 def test_folders_missing_files_and_parquet_are_left_to_the_loader(tmp_path, events_csv):
     parquet = tmp_path / "joined.parquet"
     parquet.write_bytes(b"PAR1")
