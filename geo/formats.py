@@ -75,10 +75,15 @@ def is_ucdp(columns: Collection[str]) -> bool:
     return {"date_start", "where_prec", "side_a"} <= set(columns)
 
 
+def detect(columns: Collection[str]) -> str:
+    """Return the reader a header calls for: ``"acled"``, ``"ucdp"`` or ``"csv"`` (plain)."""
+    if is_acled(columns):
+        return "acled"
+    if is_ucdp(columns):
+        return "ucdp"
+    return "csv"
+
+
 def detected_columns(columns: Collection[str]) -> frozenset[str] | None:
     """Return the columns the reader detected from a header reads (None: every column)."""
-    if is_acled(columns):
-        return ACLED_COLUMNS
-    if is_ucdp(columns):
-        return UCDP_COLUMNS
-    return None
+    return {"acled": ACLED_COLUMNS, "ucdp": UCDP_COLUMNS}.get(detect(columns))

@@ -222,6 +222,7 @@ def _read_vector(
     date_format: str | None,
     fix_swapped: bool,
     max_rows: int,
+    digest: str | None = None,
 ) -> FilePart:
     if fmt == "geojson" and lead_byte(data) != b"{":
         raise InputError(
@@ -250,7 +251,7 @@ def _read_vector(
     info = DatasetInfo(
         name=path.name,
         path=str(path),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest or _hex_sha256(data),  # hashed already when prefetched
         format=fmt,
         encoding="utf-8" if fmt == "geojson" else "",
         rows_read=len(frame),
@@ -343,6 +344,7 @@ def read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -
             date_format=options["date_format"],
             fix_swapped=options["fix_swapped"],
             max_rows=max_rows,
+            digest=digest,
         )
     box = [data]
     del data  # _read_csv holds the only reference and drops it after parsing

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from geo import formats
 from geo.errors import InputError
 from geo.incidents import acled, table, ucdp
 from geo.incidents.encoding import Content
@@ -15,11 +16,7 @@ def choose_format(path: Path, columns: list[str], requested: Format) -> str:
     """Return the reader a CSV header calls for: ``requested``, or detected with ``auto``."""
     names = set(columns)
     if requested == "auto":
-        if acled.looks_like(names):
-            return "acled"
-        if ucdp.looks_like(names):
-            return "ucdp"
-        return "csv"
+        return formats.detect(names)
     required = {"acled": acled.REQUIRED, "ucdp": ucdp.REQUIRED}.get(requested, ())
     missing = [c for c in required if c not in names]
     if missing:
