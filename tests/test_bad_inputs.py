@@ -261,6 +261,16 @@ def test_missing_incident_file(tmp_path, capsys):
     assert_one_line_error(code, err, 5, "absent.csv", "no such file", "check the path")
 
 
+@pytest.mark.parametrize("command", ["check", "join"])
+def test_folder_given_as_incident_file(tmp_path, capsys, command):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    args = ["incidents", "check", folder] if command == "check" else ["join", folder]
+    code, _, err = run(capsys, *args, "--out", tmp_path / "out.csv")
+    assert_one_line_error(code, err, 5, "exports", "is a folder", "folder/*.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
 @pytest.mark.parametrize("header", ["event_id,date,latitude", "event_id,date,longitude"])
 def test_missing_coordinate_column_hint_names_a_real_option(tmp_path, capsys, header):
     path = write(tmp_path / "x.csv", f"{header}\nA1,2021-08-01,35.4\n")

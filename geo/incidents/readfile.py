@@ -316,6 +316,11 @@ def read_file(path: Path, *, requested: Format, max_rows: int, **options: Any) -
     ``options`` are the CSV readers' (``lat_col``, ``lon_col``, ``date_format``,
     ``fix_swapped``); GeoJSON/GeoPackage use ``date_format`` and ``fix_swapped``.
     """
+    if path.is_dir():
+        raise InputError(
+            f"{path}: is a folder, not an incident file",
+            hint="name the files in it, e.g. `geo join folder/*.csv --out joined.parquet`",
+        )
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
     if requested == "joined" or (requested == "auto" and joined.is_joined(path)):
