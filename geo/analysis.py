@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,34 +23,70 @@ if TYPE_CHECKING:  # aggregate is imported only by the stats command
     from geo.constants import Period
 
 
-def _joined(
-    inputs: Sequence[Path],
-    *,
-    fmt: Format,
-    boundaries: Path | None,
-    is_only: bool,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    roles: Sequence[str] = (),
-    krg_line: Path | None = None,
-    read_options: Mapping[str, Any] | None = None,
-    points: bool = True,
-) -> tuple[LoadResult, Resolved, ProjectLayers, JoinResult, dict[str, Any], PlaceResult]:
+@dataclass(frozen=True)
+class Selection:
+    """The incident files, how to read them, the events kept and the boundaries to join to.
+
+    What ``geo join`` and ``geo stats`` share; ``read_options`` go to
+    :func:`geo.incidents.load_incidents` (``lat_col``, ``lon_col``, ``date_format``,
+    ``fix_swapped``). ``is_only`` (the default, as for ``build``) keeps IS-involved
+    events only.
+    """
+
+    inputs: Sequence[Path]
+    fmt: Format = "auto"
+    boundaries: Path | None = None
+    is_only: bool = True
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    roles: Sequence[str] = ()
+    krg_line: Path | None = None
+    read_options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Events loaded, placed and joined, with everything their report and provenance need."""
+
+    loaded: LoadResult
+    resolved: Resolved
+    layers: ProjectLayers
+    placed: PlaceResult
+    joined: JoinResult
+    provenance: dict[str, Any]
+
+    def summary_lines(self) -> list[str]:
+        """Return the report's lines: rows read and kept, boundaries, placing, joining."""
+        placed = self.placed
+        return [
+            self.loaded.summary(),
+            f"boundaries: {self.resolved.detail}",
+            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
+            self.joined.report.summary(),
+        ]
+
+
+def join_selection(selection: Selection, *, points: bool = True) -> Joined:
+    """Load, place and join the selected events to the boundaries and project layers.
+
+    ``points=False`` loads without point objects (``longitude``/``latitude`` are
+    the points): a table writer needs no more, and a million points cost a second.
+    """
     loaded = load_incidents(
-        list(inputs),
-        format=fmt,
-        is_only=is_only,
-        date_from=date_from,
-        date_to=date_to,
-        roles=roles,
+        list(selection.inputs),
+        format=selection.fmt,
+        is_only=selection.is_only,
+        date_from=selection.date_from,
+        date_to=selection.date_to,
+        roles=selection.roles,
         points=points,
-        **dict(read_options or {}),
+        **dict(selection.read_options),
     )
-    resolved = resolve_boundaries(boundaries)
+    resolved = resolve_boundaries(selection.boundaries)
     layers = project_layers(resolved.boundaries)
     line_sources: tuple[Provenance, ...] = ()
-    if krg_line is not None:
-        layers, line_prov = user_krg_line(layers, krg_line)
+    if selection.krg_line is not None:
+        layers, line_prov = user_krg_line(layers, selection.krg_line)
         line_sources = (line_prov,)
     placed = place_events(loaded.events, layers)
     joined: JoinResult = join_events(placed.events, layers)
@@ -59,69 +96,26 @@ def _joined(
         boundaries=resolved.boundaries.source,
         extra_sources=(*used_provenance(), *line_sources),
     )
-    return loaded, resolved, layers, joined, prov, placed
+    return Joined(loaded, resolved, layers, placed, joined, prov)
 
 
-def join_file(
-    inputs: Sequence[Path],
-    *,
-    out: Path,
-    fmt: Format = "auto",
-    boundaries: Path | None = None,
-    is_only: bool = True,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    roles: Sequence[str] = (),
-    krg_line: Path | None = None,
-    read_options: Mapping[str, Any] | None = None,
-) -> str:
-    """Join incident files to every area and zone and write the table; return a summary.
-
-    ``is_only`` (the default, as for ``build`` and ``stats``) keeps IS-involved
-    events only; ``read_options`` go to :func:`geo.incidents.load_incidents`.
-    """
+def join_file(selection: Selection, *, out: Path) -> str:
+    """Join the selected files to every area and zone, write the table; return a summary."""
     export.check_events_path(out)  # fail before the work, not after it
-    loaded, resolved, _layers, joined, prov, placed = _joined(
-        inputs,
-        fmt=fmt,
-        boundaries=boundaries,
-        is_only=is_only,
-        date_from=date_from,
-        date_to=date_to,
-        roles=roles,
-        krg_line=krg_line,
-        read_options=read_options,
-        points=False,  # the writer takes the points from longitude/latitude
-    )
-    path = export.write_events(joined.events, out, provenance=prov)
-    return "\n".join(
-        [
-            loaded.summary(),
-            f"boundaries: {resolved.detail}",
-            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
-            joined.report.summary(),
-            f"wrote {len(joined.events)} events to {path}",
-        ]
-    )
+    done = join_selection(selection, points=False)  # the writer takes longitude/latitude
+    path = export.write_events(done.joined.events, out, provenance=done.provenance)
+    return "\n".join([*done.summary_lines(), f"wrote {len(done.joined.events)} events to {path}"])
 
 
 def stats_file(
-    inputs: Sequence[Path],
+    selection: Selection,
     *,
     out: Path,
     by: str = "district",
     period: str | None = None,
-    fmt: Format = "auto",
-    boundaries: Path | None = None,
-    is_only: bool = True,
     include_coarse: bool = False,
     seam: bool = False,
     hotspot: bool = False,
-    roles: Sequence[str] = (),
-    krg_line: Path | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    read_options: Mapping[str, Any] | None = None,
 ) -> str:
     """Aggregate incident files per area × period × type (or seam bands); return a summary.
 
@@ -140,40 +134,23 @@ def stats_file(
             "--hotspots cannot be combined with --seam or --include-coarse",
             hint="hot spots count only events located at least as precisely as the unit",
         )
-    loaded, resolved, layers, joined, prov, placed = _joined(
-        inputs,
-        fmt=fmt,
-        boundaries=boundaries,
-        is_only=is_only,
-        date_from=date_from,
-        date_to=date_to,
-        roles=roles,
-        krg_line=krg_line,
-        read_options=read_options,
-    )
+    done = join_selection(selection)
+    events, prov = done.joined.events, done.provenance
     notes: tuple[str, ...] = ()
     if seam:
-        table = aggregate.seam_stats(joined.events, include_coarse=include_coarse)
+        table = aggregate.seam_stats(events, include_coarse=include_coarse)
     elif hotspot:
-        result = hotspots.hotspots(joined.events, layers, by=by, period=period)  # type: ignore[arg-type]
+        result = hotspots.hotspots(events, done.layers, by=by, period=period)  # type: ignore[arg-type]
         table, notes = result.table, result.notes
         prov = {**prov, "method": result.method, "notes": list(notes)}
     else:
         table = aggregate.aggregate(
-            joined.events,
-            layers,
+            events,
+            done.layers,
             by=cast("By", by),
             period=cast("Period", period or "month"),
             include_coarse=include_coarse,
         )
     path = export.write_table(table, out, provenance=prov)
-    return "\n".join(
-        [
-            loaded.summary(),
-            f"boundaries: {resolved.detail}",
-            *([placed.summary()] if placed.placed or len(placed.unplaced) else []),
-            joined.report.summary(),
-            *(f"note: {n}" for n in notes),
-            f"wrote {len(table)} rows to {path}",
-        ]
-    )
+    notes_lines = [f"note: {n}" for n in notes]
+    return "\n".join([*done.summary_lines(), *notes_lines, f"wrote {len(table)} rows to {path}"])

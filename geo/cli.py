@@ -8,19 +8,36 @@ Everything here is a thin layer over functions you can call from Python;
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 import geo
 from geo import prefetch
-from geo.constants import AreaUnit, Period
+from geo.cli_options import (
+    BoundariesOpt,
+    By,
+    DateFormatOpt,
+    FixSwappedOpt,
+    FormatOpt,
+    FromOpt,
+    IsOnlyOpt,
+    KrgLineOpt,
+    LatOpt,
+    LonOpt,
+    RoleOpt,
+    ToOpt,
+    date_range,
+    parse_date,
+    read_options,
+    selection_of,
+)
+from geo.constants import Period
 from geo.errors import GeoError, InputError
 
 app = typer.Typer(
@@ -71,110 +88,6 @@ app.add_typer(assets_app, name="assets")
 
 def _echo(text: str) -> None:
     typer.echo(text)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(
-            f"{value!r} is not a date: write it as YYYY-MM-DD", param_hint=f"'{option}'"
-        ) from exc
-
-
-# --- shared options: every command that reads incidents takes the same ones -------------
-
-InputFormat = Literal["auto", "acled", "ucdp", "csv", "geojson", "gpkg", "joined"]
-By = Literal[AreaUnit, "hex"]  # hex: hot spots only
-
-FormatOpt = Annotated[
-    InputFormat,
-    typer.Option(
-        "--format",
-        help="Reader: auto (from the header or file type), acled, ucdp, csv, geojson, gpkg, "
-        "or joined (a table geo join wrote).",
-    ),
-]
-LatOpt = Annotated[str | None, typer.Option("--lat", help="Latitude column name (plain CSV).")]
-LonOpt = Annotated[str | None, typer.Option("--lon", help="Longitude column name (plain CSV).")]
-DateFormatOpt = Annotated[
-    str | None,
-    typer.Option("--date-format", help="strftime format for every date, e.g. %d/%m/%Y."),
-]
-FixSwappedOpt = Annotated[
-    bool,
-    typer.Option("--fix-swapped", help="Swap lat/lon where only the swapped point is in Iraq."),
-]
-IsOnlyOpt = Annotated[
-    bool | None,
-    typer.Option(
-        "--is-only/--all-events",
-        help="IS-involved events only (role other than none) — the default for build, join "
-        "and stats (build: as each map spec says) — or every event.",
-    ),
-]
-FromOpt = Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")]
-
-
-def _role_choice(value: str | None) -> str | None:
-    """Refuse an unknown ``--role`` name as a usage error (exit 2), before any work."""
-    if value is not None:
-        from geo.incidents.roles import parse_roles
-
-        try:
-            parse_roles(value)
-        except GeoError as exc:
-            raise typer.BadParameter(str(exc)) from exc
-    return value
-
-
-RoleOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--role",
-        callback=_role_choice,
-        help="Keep only these roles, comma-separated: attack (IS attacks), against "
-        "(operations against IS), clash, none.",
-    ),
-]
-
-BoundariesOpt = Annotated[
-    Path | None,
-    typer.Option("--boundaries", help="Boundary folder or zip to use instead of the cache."),
-]
-KrgLineOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--krg-line",
-        help="GeoJSON/GeoPackage line or polygon to use as the KRG line instead of the "
-        "2019 administrative boundary of the Kurdistan Region (a proxy).",
-    ),
-]
-
-
-def _is_only(flag: bool | None, role: str | None) -> bool:
-    """Return the IS-only choice: as given, else IS-only unless ``--role`` names the roles."""
-    return flag if flag is not None else not role
-
-
-def read_options(
-    *, lat: str | None, lon: str | None, date_format: str | None, fix_swapped: bool
-) -> dict[str, Any]:
-    """Return the reader options of :func:`geo.incidents.load_incidents` from the CLI's."""
-    return {"lat_col": lat, "lon_col": lon, "date_format": date_format, "fix_swapped": fix_swapped}
-
-
-def date_range(date_from: str | None, date_to: str | None) -> tuple[dt.date | None, dt.date | None]:
-    """Return ``--from``/``--to`` as dates; a usage error (exit 2) when malformed or reversed."""
-    lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
-    if lo is not None and hi is not None and lo > hi:
-        raise typer.BadParameter(
-            f"--from {lo} is after --to {hi}; swap them", param_hint="'--from'/'--to'"
-        )
-    return lo, hi
 
 
 def _progress() -> tuple[Any, Callable[[str], None] | None]:
@@ -309,23 +222,21 @@ def join(
     """Place every event in its areas and zones, with distances; write a table."""
     with prefetch.reading(input):  # the files are read while the libraries load
         from geo import analysis
-        from geo.incidents.roles import parse_roles
 
-        lo, hi = date_range(date_from, date_to)
-        report = analysis.join_file(
+        selection = selection_of(
             input,
-            out=out,
             fmt=fmt,
             boundaries=boundaries,
-            is_only=_is_only(is_only, role),
-            date_from=lo,
-            date_to=hi,
-            roles=parse_roles(role),
+            is_only=is_only,
+            role=role,
+            date_from=date_from,
+            date_to=date_to,
             krg_line=krg_line,
-            read_options=read_options(
+            options=read_options(
                 lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
             ),
         )
+        report = analysis.join_file(selection, out=out)
     _echo(report)
 
 
@@ -386,7 +297,6 @@ def stats(
     """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
     with prefetch.reading(input):  # the files are read while the libraries load
         from geo import analysis
-        from geo.incidents.roles import parse_roles
 
         if seam and (by is not None or period is not None):
             raise typer.BadParameter(
@@ -394,26 +304,28 @@ def stats(
                 "period; drop --by/--period or --seam",
                 param_hint="'--seam'",
             )
-        lo, hi = date_range(date_from, date_to)
+        selection = selection_of(
+            input,
+            fmt=fmt,
+            boundaries=boundaries,
+            is_only=is_only,
+            role=role,
+            date_from=date_from,
+            date_to=date_to,
+            krg_line=krg_line,
+            options=read_options(
+                lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
+            ),
+        )
         _echo(
             analysis.stats_file(
-                input,
+                selection,
                 out=out,
                 by=by or "district",
                 period=period,
-                fmt=fmt,
-                boundaries=boundaries,
-                is_only=_is_only(is_only, role),
                 include_coarse=include_coarse,
                 seam=seam,
                 hotspot=hotspot,
-                roles=parse_roles(role),
-                krg_line=krg_line,
-                date_from=lo,
-                date_to=hi,
-                read_options=read_options(
-                    lat=lat, lon=lon, date_format=date_format, fix_swapped=fix_swapped
-                ),
             )
         )
 
@@ -568,7 +480,7 @@ def incidents_fetch_acled(
     from geo.incidents import fetch_acled as fa
 
     report = fa.fetch_acled(
-        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), full=full
+        date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to"), full=full
     )
     _echo(report.summary())
 

@@ -126,12 +126,10 @@ def test_the_join_command_writes_what_the_point_objects_would(tmp_path, monkeypa
     monkeypatch.setenv("GEO_OFFLINE", "1")  # schematic boundaries: any boundaries will do
     path = tmp_path / "s.csv"
     write_synthetic(400, seed=1, out=path)
-    analysis.join_file([path], out=tmp_path / "cli.parquet")
-    *_, joined, prov, _placed = analysis._joined(
-        [path], fmt="auto", boundaries=None, is_only=True, date_from=None, date_to=None
-    )
-    assert isinstance(joined.events, gpd.GeoDataFrame)
-    write_events(joined.events, tmp_path / "points.parquet", provenance=prov)
+    analysis.join_file(analysis.Selection([path]), out=tmp_path / "cli.parquet")
+    done = analysis.join_selection(analysis.Selection([path]))
+    assert isinstance(done.joined.events, gpd.GeoDataFrame)
+    write_events(done.joined.events, tmp_path / "points.parquet", provenance=done.provenance)
     assert (tmp_path / "cli.parquet").read_bytes() == (tmp_path / "points.parquet").read_bytes()
 
 
