@@ -129,7 +129,7 @@ def date_range(date_from: str | None, date_to: str | None) -> tuple[dt.date | No
 def selection_of(
     inputs: list[Path],
     *,
-    fmt: Any,
+    fmt: InputFormat,
     boundaries: Path | None,
     is_only: bool | None,
     role: str | None,
