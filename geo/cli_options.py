@@ -3,7 +3,7 @@
 Every command that reads incident files takes the same options, declared once
 here as ``Annotated`` types; the helpers turn them into the library's arguments
 and refuse bad values (malformed dates, unknown roles) as usage errors (exit 2)
-before any file is read.
+before any file is loaded (the first may already be read ahead: :mod:`geo.prefetch`).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def selection_of(
     """Return the :class:`geo.analysis.Selection` of ``geo join`` and ``geo stats``' options.
 
     Dates, roles and the IS-only choice are checked here: a usage error (exit 2)
-    before any file is read.
+    before any file is loaded.
     """
     from geo.analysis import Selection
     from geo.incidents.roles import parse_roles
