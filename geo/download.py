@@ -18,13 +18,15 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pooch
-import requests
+from typing import TYPE_CHECKING
 
 from geo.errors import ChecksumError, DownloadError
 from geo.paths import offline
 from geo.write import sha256_file
+
+if TYPE_CHECKING:  # imported where used: a build that downloads nothing never loads them
+    import pooch
+    import requests
 
 #: Seconds to wait for a server before giving up on a download.
 TIMEOUT_S = 20
@@ -79,6 +81,8 @@ class _CheckedDownload:
     def __call__(
         self, url: str, output_file: str, pooch_: pooch.Pooch | None, check_only: bool = False
     ) -> None:
+        import pooch
+
         bar: RichBar | bool = RichBar(self.name) if self.progress else False
         try:
             pooch.HTTPDownloader(progressbar=bar, timeout=TIMEOUT_S)(url, output_file, pooch_)
@@ -104,6 +108,8 @@ class _CheckedDownload:
 
 def reason(exc: requests.exceptions.RequestException) -> str:
     """Return a short reason for a failed request: the HTTP status, or the kind of failure."""
+    import requests
+
     if exc.response is not None:
         return f"HTTP {exc.response.status_code} {exc.response.reason}"
     if isinstance(exc, requests.exceptions.Timeout):
@@ -157,6 +163,9 @@ def retrieve(
     ChecksumError
         If the file has the wrong size or sha256; it is not stored.
     """
+    import pooch
+    import requests
+
     pooch.get_logger().setLevel("WARNING")
     downloader = _CheckedDownload(
         fname, sha256=sha256, size=size, progress=progress, hint=checksum_hint
@@ -304,6 +313,8 @@ def stream_unpinned(
         Offline, server unreachable, an HTTP error, a body of the wrong length or
         an HTML page instead of the file.
     """
+    import requests
+
     if offline():
         raise offline_error(url.rsplit("/", 1)[-1], url, hint)
     folder.mkdir(parents=True, exist_ok=True)

@@ -65,3 +65,16 @@ def test_http_errors_and_unreachable_servers_are_one_line(server, tmp_path):
     assert "HTTP 404" in info.value.message and info.value.hint == "HINT"
     with pytest.raises(DownloadError, match="cannot be reached"):
         get("http://127.0.0.1:9/a.txt", tmp_path)
+
+
+def test_commands_that_download_nothing_never_import_requests_or_pooch():
+    """`geo join`'s and `geo build`'s modules leave the HTTP libraries to a download."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import geo.analysis, geo.pipeline, geo.boundaries.store, geo.assets; "
+        "print(sorted({'requests', 'pooch', 'urllib3'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
