@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import branca.element
+import folium.template
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from fixtures import PROV, synthetic_events, synthetic_layers
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
 from geo import render
 from geo.assets import Asset, AssetStore
+from geo.render import display, panel, polygons
 from geo.render import html as page_html_mod
-from geo.render import panel, polygons
 from geo.render.legend import Legend, LegendItem, legend_html
 from geo.spec import LAYER_NAMES, parse_spec
 from geo.types import Provenance
@@ -346,6 +350,51 @@ def test_display_areas_keep_shared_edges():
     geoms = out.geometry.values
     gap = shapely.union_all(geoms).area - shapely.area(geoms).sum()
     assert abs(gap) < 1e-9 and geoms[0].intersection(geoms[1]).area < 1e-9
+
+
+_TEXT = st.lists(st.sampled_from(["a", "\0", "geometry ", "0", "1", '"', "\\", "é"])).map("".join)
+_GEOMETRIES = [
+    {"type": "Point", "coordinates": [44.5, 35.25]},
+    {"type": "Polygon", "coordinates": [[[44.0, 35.0], [44.1, 35.0], [44.0, 35.1], [44.0, 35.0]]]},
+    {"type": "LineString", "coordinates": [[44.0, 35.0], [45.0, 36.0]]},
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    picks=st.lists(st.sampled_from([0, 1, 2, None]), min_size=1, max_size=6),
+    names=st.lists(_TEXT, min_size=6, max_size=6),
+    sort_keys=st.booleans(),
+)
+def test_geojson_dumps_is_json_dumps_with_shared_geometry(picks, names, sort_keys):
+    # The same geometry objects in several collections, properties that spell the
+    # placeholder (NUL, "geometry ", digits), a missing geometry: always json.dumps' text.
+    feats = [
+        {"type": "Feature", "id": str(i), "properties": {"name": names[i], names[i]: i},
+         "geometry": None if k is None else _GEOMETRIES[k]}
+        for i, k in enumerate(picks)
+    ]  # fmt: skip
+    collections = [
+        {"type": "FeatureCollection", "features": feats},
+        {"type": "FeatureCollection", "features": feats[::-1]},
+        {"features": feats[:1], "type": names[0]},
+    ]
+    with display.shared_display():
+        for obj in collections * 2:  # the second time from the cache
+            assert display.geojson_dumps(obj, sort_keys=sort_keys) == json.dumps(
+                obj, sort_keys=sort_keys
+            )
+    assert display.geojson_dumps(collections[0]) == json.dumps(collections[0])
+
+
+def test_folium_tojson_shares_geometry_text_only_while_rendering():
+    policies = folium.template.Template("").environment.policies
+    before = policies["json.dumps_function"]
+    with display.shared_display():
+        first = build()
+        second = build()  # the outlines' geometry text comes from the cache
+    assert first == second == build()  # shared or not, the same page
+    assert policies["json.dumps_function"] is before
 
 
 def test_rings_are_buffered_in_metres():

@@ -1,14 +1,16 @@
 """Display geometry: layers simplified, rounded and turned into GeoJSON once per build.
 
 Inside :func:`shared_display` (the pipeline wraps a build's maps in it) a
-layer drawn by several maps is simplified and converted once and reused;
-outside it everything is computed afresh. Either way the result is the same.
+layer drawn by several maps is simplified, converted and encoded as JSON once
+and reused; outside it everything is computed afresh. Either way the result
+is the same.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -73,6 +75,45 @@ def _by_content(kind: str, geoms: np.ndarray, make: Callable[[], T]) -> T:
     if key not in store:
         store[key] = (make(), ())
     return store[key][0]
+
+
+def geojson_dumps(obj: Any, **kwargs: Any) -> str:
+    """Return ``json.dumps(obj, **kwargs)``, shared FeatureCollection geometry encoded once.
+
+    The coordinates are most of a page's JSON, and several maps of a build draw
+    the same geometry dictionaries (:func:`features` reuses them). Inside
+    :func:`shared_display` each such dictionary is encoded once; the
+    collection around it is encoded with the geometries as numbered
+    placeholders, which are then swapped for the cached text. Anything else,
+    or a placeholder that also occurs in the data, goes to ``json.dumps``
+    whole: the text is always exactly ``json.dumps``'.
+    """
+    store = _CACHE.get()
+    found = obj.get("features") if isinstance(obj, dict) else None
+    if store is None or not isinstance(found, list) or not found:
+        return json.dumps(obj, **kwargs)
+    if not all(isinstance(f, dict) and isinstance(f.get("geometry"), dict) for f in found):
+        return json.dumps(obj, **kwargs)
+    marks = [f"\0geometry {i}\0" for i in range(len(found))]
+    skeleton = {
+        **obj,
+        "features": [{**f, "geometry": m} for f, m in zip(found, marks, strict=True)],
+    }
+    pieces = json.dumps(skeleton, **kwargs).split('"\\u0000geometry ')
+    if len(pieces) != len(found) + 1:  # the data holds the placeholder's text itself
+        return json.dumps(obj, **kwargs)
+    settings = repr(sorted(kwargs.items()))
+    out = [pieces[0]]
+    for i, (piece, feature) in enumerate(zip(pieces[1:], found, strict=True)):
+        tail = f'{i}\\u0000"'
+        if not piece.startswith(tail):
+            return json.dumps(obj, **kwargs)
+        geometry = feature["geometry"]
+        key = ("json", id(geometry), settings)
+        if key not in store:  # the geometry is kept alive with its text: its id stays its own
+            store[key] = (json.dumps(geometry, **kwargs), (geometry,))
+        out += [store[key][0], piece[len(tail) :]]
+    return "".join(out)
 
 
 def round6(geoms: np.ndarray) -> np.ndarray:

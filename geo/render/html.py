@@ -18,6 +18,7 @@ from branca.element import Element
 from folium.template import Template as FoliumTemplate
 
 from geo.assets import OFFLINE_HINT, AssetStore
+from geo.render.display import geojson_dumps
 
 #: Ids created while a map is built count from 0; ids created while it renders
 #: count from here, so the two ranges never meet.
@@ -90,6 +91,22 @@ def plain_text_templates() -> Iterator[None]:
         yield
     finally:
         branca_names["Template"], folium_names["Template"] = original, FoliumTemplate
+
+
+@contextlib.contextmanager
+def shared_geometry_json() -> Iterator[None]:
+    """Inside the block, folium's ``tojson`` is :func:`geo.render.display.geojson_dumps`.
+
+    The same text as ``json.dumps``; within a build, geometry several maps draw
+    is encoded once. Every folium template shares one jinja2 environment.
+    """
+    policies = FoliumTemplate("").environment.policies
+    original = policies["json.dumps_function"]
+    policies["json.dumps_function"] = geojson_dumps
+    try:
+        yield
+    finally:
+        policies["json.dumps_function"] = original
 
 
 @functools.lru_cache(maxsize=64)
@@ -195,7 +212,7 @@ def page_html(m: folium.Map, *, assets: AssetStore | None) -> str:
         If a complete cache still leaves a remote script or stylesheet (a bug:
         an asset the manifest lacks).
     """
-    with stable_ids(start=RENDER_ID_START), plain_text_templates():
+    with stable_ids(start=RENDER_ID_START), plain_text_templates(), shared_geometry_json():
         html = m.get_root().render()
     html = html.replace("<html>", '<html lang="en">', 1)
     html, missing = inline_assets(html, assets)
