@@ -177,4 +177,7 @@ def locality_order(x: np.ndarray, y: np.ndarray, *, cell_m: float = 20_000.0) ->
     col = ((fx - fx.min()) // cell_m).astype(np.int64)
     row = ((fy - fy.min()) // cell_m).astype(np.int64)
     rows = row.max() + 1
-    return np.argsort(col * rows + np.where(col % 2 == 0, row, rows - 1 - row), kind="stable")
+    key = col * rows + np.where(col % 2 == 0, row, rows - 1 - row)
+    if key.max() <= np.iinfo(np.int16).max:  # NumPy radix-sorts 16-bit keys: the same order
+        key = key.astype(np.int16)
+    return np.argsort(key, kind="stable")

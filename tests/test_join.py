@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
-from geo.distance import LineDistance
+from geo.distance import LineDistance, locality_order
 from geo.errors import ValidationError
 from geo.join import PolygonIndex, join_events, to_metric
 from geo.types import (
@@ -595,3 +595,18 @@ def test_real_nearest_by_edges_is_nearest_by_polygons(cod_ab_dir):
     np.testing.assert_array_equal(new_i, old_i)
     np.testing.assert_array_equal(new_d, old_d)
     assert (old_d > 0).any() and (old_d == 0).any()
+
+
+@pytest.mark.parametrize("extent_m", [500_000.0, 5_000_000_000.0])  # 16-bit keys, and wider
+def test_locality_order_walks_cells_up_and_down_in_file_order_within_each(extent_m):
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0, extent_m, 20_000), rng.uniform(0, 400_000, 20_000)
+    x[:5] = np.nan  # no coordinates: taken with the first cell
+    order = locality_order(x, y)
+    fx, fy = np.nan_to_num(x), np.nan_to_num(y)
+    col, row = (fx - fx.min()) // 20_000, (fy - fy.min()) // 20_000
+    snake = col * (row.max() + 1) + np.where(col % 2 == 0, row, row.max() - row)
+    assert np.array_equal(np.sort(order), np.arange(len(x)))  # a permutation
+    assert np.all(np.diff(snake[order]) >= 0)  # cell by cell, snaking
+    same = np.diff(snake[order]) == 0
+    assert np.all(np.diff(order)[same] > 0)  # within a cell, file order (stable)
