@@ -24,7 +24,7 @@ from geo.errors import ChecksumError, DownloadError
 from geo.paths import offline
 from geo.write import sha256_file
 
-if TYPE_CHECKING:  # imported where used: a build that downloads nothing never loads them
+if TYPE_CHECKING:  # imported where a download happens, not by every command that imports this
     import pooch
     import requests
 
