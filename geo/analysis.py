@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from geo import export, provenance
+from geo import ahead, export, provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import ValidationError
 from geo.incidents import Format, LoadResult, load_incidents
@@ -72,24 +72,35 @@ def join_selection(selection: Selection, *, points: bool = True) -> Joined:
     ``points=False`` loads without point objects (``longitude``/``latitude`` are
     the points): a table writer needs no more, and a million points cost a second.
     """
-    loaded = load_incidents(
-        list(selection.inputs),
-        format=selection.fmt,
-        is_only=selection.is_only,
-        date_from=selection.date_from,
-        date_to=selection.date_to,
-        roles=selection.roles,
-        points=points,
-        **dict(selection.read_options),
-    )
     resolved = resolve_boundaries(selection.boundaries)
     layers = project_layers(resolved.boundaries)
     line_sources: tuple[Provenance, ...] = ()
     if selection.krg_line is not None:
         layers, line_prov = user_krg_line(layers, selection.krg_line)
         line_sources = (line_prov,)
-    placed = place_events(loaded.events, layers)
-    joined: JoinResult = join_events(placed.events, layers)
+    options = dict(selection.read_options)
+    early = None
+    if selection.inputs:  # the first file's points, measured while it is validated
+        first = Path(selection.inputs[0])
+        early = ahead.start(
+            layers, first, lon_col=options.get("lon_col"), lat_col=options.get("lat_col")
+        )
+    try:
+        loaded = load_incidents(
+            list(selection.inputs),
+            format=selection.fmt,
+            is_only=selection.is_only,
+            date_from=selection.date_from,
+            date_to=selection.date_to,
+            roles=selection.roles,
+            points=points,
+            **options,
+        )
+        placed = place_events(loaded.events, layers)
+        joined: JoinResult = join_events(placed.events, layers, ahead=early)
+    finally:
+        if early is not None:
+            early.cancel()  # after a failure: the worker stops at its current job
     prov = provenance.build(
         inputs=loaded.datasets,
         filters=loaded.filters,

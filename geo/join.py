@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -64,8 +64,20 @@ from geo.cells import representatives
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.distance import DEFAULT_SPACING_M
 from geo.errors import ValidationError
-from geo.measure import measure, measured_lines, to_metric, transformer
+from geo.measure import (
+    ZONES,
+    Measured,
+    Pending,
+    Targets,
+    measure,
+    targets,
+    to_metric,
+    transformer,
+)
 from geo.types import JOIN_COLUMNS, Level, ProjectLayers, point_columns
+
+if TYPE_CHECKING:
+    from geo.ahead import Ahead
 
 #: From this many points outside every polygon, the nearest is found through the
 #: polygons' edge segments (an index built once, ~0.04 s for COD-AB sub-districts).
@@ -84,26 +96,6 @@ COARSE: dict[str, tuple[bool, bool, bool]] = {
     "governorate": (False, True, True),
     "country": (True, True, True),
 }
-
-
-def inside(geometry: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Return True for the points in (or on the boundary of) one geometry.
-
-    Points in grid cells the geometry's boundary does not cross share their cell
-    centre's answer (:mod:`geo.cells`); a bounding-box prefilter limits the exact
-    test (``shapely.intersects_xy`` on the prepared geometry) to the points that can
-    be inside.
-    """
-    if geometry is None or geometry.is_empty:
-        return np.zeros(len(lon), dtype=bool)
-    reps = representatives(geometry.boundary, lon, lat)  # one test per clear grid cell
-    lon, lat = reps.lon, reps.lat
-    result = np.zeros(len(lon), dtype=bool)
-    shapely.prepare(geometry)
-    minx, miny, maxx, maxy = geometry.bounds
-    cand = np.flatnonzero((lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy))
-    result[cand] = shapely.intersects_xy(geometry, lon[cand], lat[cand])
-    return result[reps.take]
 
 
 @dataclass(frozen=True, eq=False)
@@ -393,29 +385,41 @@ def _check_inputs(events: gpd.GeoDataFrame | pd.DataFrame, *, tolerance_m: float
         )
 
 
+#: Point columns measured for some events: (their positions, their rows in it, measurement).
+_Part = tuple[np.ndarray | slice, np.ndarray | slice, Pending]
+
+
 def _zone_flags(
-    layers: ProjectLayers, lon: np.ndarray, lat: np.ndarray, quality_flags: pd.Series | None
+    layers: ProjectLayers, measured: dict[str, np.ndarray], quality_flags: pd.Series | None
 ) -> dict[str, np.ndarray]:
     """Return, per zone flag column, whether each point lies in that zone.
 
     An event placed at an area's point whose area reaches beyond a zone
     (``area_exceeds_<zone key>`` in ``quality_flags``, set by :mod:`geo.place`) is not in it.
     """
-    zones = {
-        "in_disputed_unami": layers.disputed_unami,
-        "in_disputed_wide": layers.disputed_wide,
-        "in_krg_area": layers.krg_area,
-        "in_hamrin_area": layers.hamrin_area,
-    }
     flags = {}
-    for name, frame in zones.items():
-        geom = None if frame is None or frame.empty else shapely.union_all(frame.geometry.values)
-        flags[name] = inside(geom, lon, lat)
-        if quality_flags is not None and geom is not None:
+    for name, field_name in ZONES.items():
+        frame = getattr(layers, field_name)
+        flags[name] = measured[name]
+        if quality_flags is not None and frame is not None and not frame.empty:
             marker = f"area_exceeds_{frame['key'].iat[0]}"
             exceeds = quality_flags.astype(str).str.contains(marker, regex=False).to_numpy()
             flags[name] = flags[name] & ~exceeds
     return flags
+
+
+def _point_columns(parts: list[_Part], n: int) -> Measured:
+    """Return the point columns of ``n`` events from measurements of some of them each.
+
+    Each part is (event positions, rows of its measurement for them, measurement).
+    """
+    cols: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    for positions, rows, pending in parts:
+        got, notes = pending.collect()
+        for name, values in got.items():
+            cols.setdefault(name, np.empty(n, dtype=values.dtype))[positions] = values[rows]
+    return cols, notes
 
 
 def join_events(
@@ -424,6 +428,7 @@ def join_events(
     *,
     tolerance_m: float = 1000.0,
     spacing_m: float = DEFAULT_SPACING_M,
+    ahead: Ahead | None = None,
 ) -> JoinResult:
     """Add areas, zone flags and distances to every event (see the module docstring).
 
@@ -439,6 +444,9 @@ def join_events(
         the nearest (status ``nearest``); beyond it, it is ``unmatched``.
     spacing_m
         Densifying step of the lines for distances; the error is at most half of it.
+    ahead
+        Points measured before the events were loaded (:mod:`geo.ahead`): an
+        event with the very coordinates measured there takes that measurement.
 
     Returns
     -------
@@ -456,12 +464,13 @@ def join_events(
 
     lon, lat = _coordinates(events)
     coarse = _coarse_flags(events)  # may refuse the events: before any work starts
-    # Distances depend on the point alone: measured on the other core while the
-    # areas are found, then again for the few points the nearest rule moves.
-    lines, dam = measured_lines(layers)
-    distances = measure(lines, dam, lon, lat, spacing_m=spacing_m)
-    loc = index.locate(lon, lat, tolerance_m=tolerance_m, groups=groups)
     n = len(events)
+    # Distances and zones depend on the point alone: measured on the other core
+    # while the areas are found (or earlier, ahead), then again for the few
+    # points the nearest rule moves.
+    what = targets(layers)
+    parts = _measuring(events, layers, lon, lat, what, spacing_m=spacing_m, ahead=ahead)
+    loc = index.locate(lon, lat, tolerance_m=tolerance_m, groups=groups)
 
     cols: dict[str, Any] = {}
     for c in ("adm1_code", "adm1_name", "adm2_code", "adm2_name", "adm3_code", "adm3_name"):
@@ -476,15 +485,14 @@ def join_events(
         cols[f"coarse_adm{k + 1}"] = coarse[:, k]
 
     zlon, zlat = _snap_nearest(lon, lat, loc, rows)
-    cols.update(_zone_flags(layers, zlon, zlat, events.get("quality_flags")))
-
-    dist, notes = distances()
+    measured, notes = _point_columns(parts, n)
     moved = np.flatnonzero(loc.status == "nearest")
     if moved.size:  # measured again from where the nearest rule put them
-        again, _ = measure(lines, dam, zlon[moved], zlat[moved], spacing_m=spacing_m)()
+        again, _ = measure(what, zlon[moved], zlat[moved], spacing_m=spacing_m).collect()
         for name, values in again.items():
-            dist[name][moved] = values
-    cols.update(dist)
+            measured[name][moved] = values
+    cols.update(_zone_flags(layers, measured, events.get("quality_flags")))
+    cols.update({c: measured[c] for c in measured if c not in ZONES})
     cols["boundary_source"] = _strings_at(np.array([b.source.key], dtype=object), np.zeros(n, int))
 
     out = events.drop(columns=[c for c in JOIN_COLUMNS if c in events.columns])
@@ -503,6 +511,37 @@ def join_events(
         notes=tuple(notes),
     )
     return JoinResult(events=out, report=report)
+
+
+def _measuring(
+    events: gpd.GeoDataFrame | pd.DataFrame,
+    layers: ProjectLayers,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    what: Targets,
+    *,
+    spacing_m: float,
+    ahead: Ahead | None,
+) -> list[_Part]:
+    """Start measuring the points ``ahead`` did not; return the parts to collect.
+
+    The points measured here come first: the caller collects them (taking over
+    their jobs) while the worker may still finish the ones measured ahead.
+    """
+    known = np.full(len(lon), -1, dtype=np.int64)
+    if ahead is not None and "source_row" in events.columns:
+        rows = events["source_row"].to_numpy()
+        known = ahead.lookup(layers, spacing_m, lon, lat, rows)
+    hits, fresh = np.flatnonzero(known >= 0), np.flatnonzero(known < 0)
+    parts: list[_Part] = []
+    if not hits.size:  # every point: no copies
+        parts.append((slice(None), slice(None), measure(what, lon, lat, spacing_m=spacing_m)))
+    elif fresh.size:
+        pending = measure(what, lon[fresh], lat[fresh], spacing_m=spacing_m)
+        parts.append((fresh, slice(None), pending))
+    if hits.size and ahead is not None:
+        parts.append((hits, known[hits], ahead.pending))
+    return parts
 
 
 def _snap_nearest(

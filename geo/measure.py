@@ -1,16 +1,21 @@
-"""The join's distance columns: line distances measured as jobs two cores share.
+"""The join's columns that depend on the point alone, measured as jobs two cores share.
 
-Each line (the KRG line, the two zone edges, the Hamrin ridge) is one job on a
-worker thread, started while the join finds areas on the main thread (NumPy,
-pykdtree, pyproj and shapely release the GIL; pyproj transformers are
-thread-safe); the main thread, once done, takes over the jobs the worker has not
-started. Also the projection to EPSG:32638 every distance is measured in.
+Each line distance (the KRG line, the two zone edges, the Hamrin ridge) and each
+zone's point-in-polygon test is one job on a worker thread, started while the
+join finds areas on the main thread (NumPy, pykdtree, pyproj and shapely release
+the GIL; pyproj transformers are thread-safe); the main thread, once done, takes
+over the jobs the worker has not started. Also the projection to EPSG:32638
+every distance is measured in.
+
+Every column here is a function of the point's coordinates only, so a point
+measured earlier (:mod:`geo.ahead`) needs no second measurement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache, partial
 
 import geopandas as gpd
@@ -18,11 +23,45 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from geo.cells import representatives
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.distance import LineDistance, locality_order
 from geo.types import ProjectLayers
 
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-measure")
+
+#: Zone flag column → the :class:`~geo.types.ProjectLayers` field of its polygons.
+ZONES = {
+    "in_disputed_unami": "disputed_unami",
+    "in_disputed_wide": "disputed_wide",
+    "in_krg_area": "krg_area",
+    "in_hamrin_area": "hamrin_area",
+}
+#: The point's columns: distances (km) to lines, then to the dam (a point).
+LINES = ("dist_krg_line_km", "dist_unami_edge_km", "dist_wide_edge_km", "dist_hamrin_ridge_km")
+DAM = "dist_hamrin_dam_km"
+
+Measured = tuple[dict[str, np.ndarray], list[str]]
+
+
+@dataclass(frozen=True, eq=False)
+class Targets:
+    """What points are measured against, built once per set of layers.
+
+    Attributes
+    ----------
+    lines
+        Per distance column, its line in EPSG:32638 (None when the layer is empty).
+    dam
+        The Hamrin dam point in EPSG:32638, or None.
+    zones
+        Per zone flag column, the union of the zone's polygons in EPSG:4326 (None
+        when the layer is empty).
+    """
+
+    lines: dict[str, shapely.Geometry | None]
+    dam: shapely.Geometry | None
+    zones: dict[str, shapely.Geometry | None]
 
 
 @cache
@@ -50,71 +89,117 @@ def to_metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return np.asarray(x), np.asarray(y)
 
 
-def _metric_geometry(frame: gpd.GeoDataFrame) -> shapely.Geometry | None:
-    """Return the union of a layer's geometries in EPSG:32638 (None when empty)."""
+def inside(geometry: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Return True for the points in (or on the boundary of) one geometry.
+
+    Points in grid cells the geometry's boundary does not cross share their cell
+    centre's answer (:mod:`geo.cells`); a bounding-box prefilter limits the exact
+    test (``shapely.intersects_xy`` on the prepared geometry) to the points that can
+    be inside.
+    """
+    if geometry is None or geometry.is_empty:
+        return np.zeros(len(lon), dtype=bool)
+    reps = representatives(geometry.boundary, lon, lat)  # one test per clear grid cell
+    lon, lat = reps.lon, reps.lat
+    result = np.zeros(len(lon), dtype=bool)
+    shapely.prepare(geometry)
+    minx, miny, maxx, maxy = geometry.bounds
+    cand = np.flatnonzero((lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy))
+    result[cand] = shapely.intersects_xy(geometry, lon[cand], lat[cand])
+    return result[reps.take]
+
+
+def _union(frame: gpd.GeoDataFrame | None, crs: str | None = None) -> shapely.Geometry | None:
+    """Return the union of a layer's geometries, in ``crs`` if given (None when empty)."""
     if frame is None or frame.empty:
         return None
-    geom = shapely.union_all(frame.to_crs(METRIC_CRS).geometry.values)
+    geom = shapely.union_all((frame if crs is None else frame.to_crs(crs)).geometry.values)
     return None if geom.is_empty else geom
 
 
-def measured_lines(
-    layers: ProjectLayers,
-) -> tuple[dict[str, shapely.Geometry | None], shapely.Geometry | None]:
-    """Return the lines distances are measured to, and the dam point (EPSG:32638)."""
-    lines = {
-        "dist_krg_line_km": _metric_geometry(layers.krg_line),
-        "dist_unami_edge_km": _boundary(_metric_geometry(layers.disputed_unami)),
-        "dist_wide_edge_km": _boundary(_metric_geometry(layers.disputed_wide)),
-        "dist_hamrin_ridge_km": _metric_geometry(layers.hamrin_ridge),
-    }
-    return lines, _metric_geometry(layers.hamrin_dam)
+def _boundary(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    return None if geom is None else geom.boundary
 
 
-def measure(
-    lines: dict[str, shapely.Geometry | None],
-    dam: shapely.Geometry | None,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    *,
-    spacing_m: float,
-) -> Callable[[], tuple[dict[str, np.ndarray], list[str]]]:
-    """Start measuring the distance columns (km) on the worker; return what collects them.
+def targets(layers: ProjectLayers) -> Targets:
+    """Return the lines, dam point and zone polygons of a set of layers."""
+    lines = dict(
+        zip(
+            LINES,
+            (
+                _union(layers.krg_line, METRIC_CRS),
+                _boundary(_union(layers.disputed_unami, METRIC_CRS)),
+                _boundary(_union(layers.disputed_wide, METRIC_CRS)),
+                _union(layers.hamrin_ridge, METRIC_CRS),
+            ),
+            strict=True,
+        )
+    )
+    zones = {name: _union(getattr(layers, field)) for name, field in ZONES.items()}
+    for geom in zones.values():
+        if geom is not None:
+            shapely.prepare(geom)  # once, before two threads may test against it
+    return Targets(lines, _union(layers.hamrin_dam, METRIC_CRS), zones)
 
-    Each line is one job. The caller, once its own work is done, collects: it
-    takes over the jobs the worker has not started (from the last one), so both
-    cores measure. Collecting returns the columns and a note per layer left empty.
+
+class Pending:
+    """Point columns being measured: :meth:`collect` them, or :meth:`cancel` the rest.
+
+    Each line and each zone is one job on the worker, started on creation.
     """
-    points = _WORKER.submit(_metric_order, lon, lat)
-    jobs = {
-        name: partial(_line_km, line, points, spacing_m)
-        for name, line in lines.items()
-        if line is not None
-    }
-    futures = {name: _WORKER.submit(job) for name, job in jobs.items()}
 
-    def collect() -> tuple[dict[str, np.ndarray], list[str]]:
+    def __init__(self, what: Targets, lon: np.ndarray, lat: np.ndarray, *, spacing_m: float):
+        self._what = what
+        self._points = _WORKER.submit(_metric_order, lon, lat)
+        self._jobs: dict[str, Callable[[], np.ndarray]] = {
+            name: partial(_line_km, line, self._points, spacing_m)
+            for name, line in what.lines.items()
+            if line is not None
+        }
+        self._jobs.update({name: partial(inside, z, lon, lat) for name, z in what.zones.items()})
+        self._futures = {name: _WORKER.submit(job) for name, job in self._jobs.items()}
+
+    def collect(self) -> Measured:
+        """Return the columns once measured, taking over the jobs not started (last first).
+
+        Returns
+        -------
+        tuple
+            The distance columns (km), the zone columns (point in or on the zone)
+            and a note per layer left empty.
+        """
         got = {}
-        for name in reversed(list(futures)):
-            got[name] = jobs[name]() if futures[name].cancel() else futures[name].result()
-        x, y, _, _, _ = points.result()
+        for name in reversed(list(self._futures)):
+            future = self._futures[name]
+            got[name] = self._jobs[name]() if future.cancel() else future.result()
+        x, y, _, _, _ = self._points.result()
         cols: dict[str, np.ndarray] = {}
         notes: list[str] = []
-        for name in lines:
+        for name in self._what.lines:
             if name not in got:
                 cols[name] = np.full(len(x), np.nan)
                 notes.append(f"{name} left empty: its layer has no geometry")
             else:
                 cols[name] = got[name]
-        if dam is None:
-            cols["dist_hamrin_dam_km"] = np.full(len(x), np.nan)
-            notes.append("dist_hamrin_dam_km left empty: the dam layer has no geometry")
+        if self._what.dam is None:
+            cols[DAM] = np.full(len(x), np.nan)
+            notes.append(f"{DAM} left empty: the dam layer has no geometry")
         else:
-            dam_x, dam_y = shapely.get_coordinates(dam)[0]
-            cols["dist_hamrin_dam_km"] = np.round(np.hypot(x - dam_x, y - dam_y) / 1000, 3)
+            dam_x, dam_y = shapely.get_coordinates(self._what.dam)[0]
+            cols[DAM] = np.round(np.hypot(x - dam_x, y - dam_y) / 1000, 3)
+        cols.update({name: got[name] for name in self._what.zones})
         return cols, notes
 
-    return collect
+    def cancel(self) -> None:
+        """Drop the jobs the worker has not started (a started one runs to its end)."""
+        self._points.cancel()
+        for future in self._futures.values():
+            future.cancel()
+
+
+def measure(what: Targets, lon: np.ndarray, lat: np.ndarray, *, spacing_m: float) -> Pending:
+    """Start measuring the point columns of ``lon``/``lat`` on the worker (see :class:`Pending`)."""
+    return Pending(what, lon, lat, spacing_m=spacing_m)
 
 
 _Points = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -133,7 +218,3 @@ def _line_km(line: shapely.Geometry, points: Future[_Points], spacing_m: float) 
     distance = np.empty(len(x))
     distance[near] = LineDistance(line, spacing_m=spacing_m)(xs, ys)
     return np.round(distance / 1000, 3)
-
-
-def _boundary(geom: shapely.Geometry | None) -> shapely.Geometry | None:
-    return None if geom is None else geom.boundary

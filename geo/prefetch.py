@@ -140,22 +140,35 @@ def reading(paths: Iterable[Path]) -> Iterator[None]:
                 _files.pop(job[0], None)
 
 
+def peek(path: Path) -> Prefetched | None:
+    """Return the prefetched bytes of ``path`` like :func:`take`, but leave them for it.
+
+    For work that can start on the file before the loader reads it
+    (:mod:`geo.ahead`); the loader still takes the prefetch and checks it itself.
+    """
+    return _find(path, keep=True)
+
+
 def take(path: Path) -> Prefetched | None:
     """Return the prefetched bytes of ``path`` if they are still the file's content.
 
     Waits for a read in progress. Each prefetch is handed out once; None when the
     file was not prefetched, could not be read whole, or has changed since.
     """
+    return _find(path, keep=False)
+
+
+def _find(path: Path, *, keep: bool) -> Prefetched | None:
     name = os.path.abspath(path)
     with _lock:
-        entry = _files.pop(name, None)
+        entry = _files.get(name) if keep else _files.pop(name, None)
     if entry is None:
         return None
     done, box = entry
     done.wait()
     if not box:
         return None
-    key, got = box.pop()
+    key, got = box[-1] if keep else box.pop()
     try:
         unchanged = _key(os.stat(name)) == key
     except OSError:

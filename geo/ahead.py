@@ -1,0 +1,137 @@
+"""Measure a CSV file's points on the spare core while the loader still validates them.
+
+A join's distance and zone columns depend on the point alone (:mod:`geo.measure`).
+The prefetch (:mod:`geo.prefetch`) has the first input file parsed as text before
+the loader starts, so :func:`start` measures its coordinates on the worker thread
+while the main thread validates, places and locates the events; the join then takes
+the measurement for every event whose coordinates are bit for bit the ones measured
+here (looked up by the event's ``source_row``) and measures the others itself.
+
+Nothing here decides what an event's point is: a row the loader rejects, moves
+(:mod:`geo.place`, swapped coordinates) or reads from another file simply finds no
+equal point and is measured again, so the join's output is the same with or
+without this head start (tested).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from geo import prefetch
+from geo.distance import DEFAULT_SPACING_M
+from geo.measure import Pending, measure, targets
+from geo.types import ProjectLayers
+
+#: The physical line of a prefetched table's first row (the header is line 1).
+FIRST_LINE = 2
+
+
+@dataclass(frozen=True, eq=False)
+class Ahead:
+    """Point columns being measured for a file's rows, before the loader has read them.
+
+    Attributes
+    ----------
+    layers
+        The layers measured against; a join with other layers ignores this.
+    spacing_m
+        The line densifying step used.
+    lon, lat
+        The coordinates measured, one per data row of the file.
+    pending
+        The measurement (:class:`geo.measure.Pending`).
+    """
+
+    layers: ProjectLayers
+    spacing_m: float
+    lon: np.ndarray
+    lat: np.ndarray
+    pending: Pending
+
+    def lookup(
+        self,
+        layers: ProjectLayers,
+        spacing_m: float,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        lines: np.ndarray,
+    ) -> np.ndarray:
+        """Return, per event, its row among the points measured here, or -1.
+
+        Parameters
+        ----------
+        layers, spacing_m
+            What the join measures against; other than here, nothing is reused.
+        lon, lat
+            The events' coordinates (EPSG:4326).
+        lines
+            The events' ``source_row`` (physical line in their file).
+        """
+        if layers is not self.layers or spacing_m != self.spacing_m:
+            return np.full(len(lon), -1, dtype=np.int64)
+        row = np.asarray(lines, dtype=np.int64) - FIRST_LINE
+        ok = (row >= 0) & (row < len(self.lon))
+        row = np.where(ok, row, 0)
+        if len(self.lon):
+            ok &= (self.lon[row] == lon) & (self.lat[row] == lat)  # NaN is never equal
+        else:
+            ok[:] = False
+        return np.where(ok, row, -1)
+
+    def cancel(self) -> None:
+        """Drop the measuring jobs not started yet (when the command fails before the join)."""
+        self.pending.cancel()
+
+
+def start(
+    layers: ProjectLayers,
+    path: Path,
+    *,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    spacing_m: float = DEFAULT_SPACING_M,
+) -> Ahead | None:
+    """Start measuring the points of a prefetched CSV file; None when there is none.
+
+    Parameters
+    ----------
+    layers
+        The layers the join will measure against.
+    path
+        The first input file, as given to :func:`geo.prefetch.reading`.
+    lon_col, lat_col
+        Its coordinate columns (default ``longitude``/``latitude``, the ACLED and
+        UCDP names).
+    spacing_m
+        The line densifying step the join will use.
+
+    Returns
+    -------
+    Ahead or None
+        None when the file was not prefetched as a CSV, lacks the columns, or
+        holds a coordinate Arrow does not read as a number (the join then measures
+        every event itself).
+    """
+    got = prefetch.peek(path)
+    table = None if got is None else got.table
+    names = (lon_col or "longitude", lat_col or "latitude")
+    if table is None or not all(n in table.column_names for n in names):
+        return None
+    try:
+        lon, lat = (_numbers(table[n]) for n in names)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    pending = measure(targets(layers), lon, lat, spacing_m=spacing_m)
+    return Ahead(layers, spacing_m, lon, lat, pending)
+
+
+def _numbers(column: pa.ChunkedArray) -> np.ndarray:
+    """Return a text column as float64, NaN where blank (raises where not a number)."""
+    blank = pc.equal(pc.utf8_length(column), 0)
+    values = pc.cast(pc.if_else(blank, pa.scalar(None, column.type), column), pa.float64())
+    return values.to_numpy(zero_copy_only=False)

@@ -1,0 +1,173 @@
+"""Points measured while the file is validated (geo.ahead): the join's output never changes."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from geo import ahead, prefetch
+from geo.boundaries.resolve import resolve_boundaries
+from geo.cli import main
+from geo.errors import GeoError
+from geo.incidents import load_incidents
+from geo.incidents.synth import write_synthetic
+from geo.join import join_events
+from geo.layers import project_layers
+from geo.place import place_events
+
+
+@pytest.fixture
+def events_csv(tmp_path):
+    path = tmp_path / "events.csv"
+    write_synthetic(600, seed=11, out=path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return project_layers(resolve_boundaries(None).boundaries)
+
+
+def _edit(path, edits):
+    """Rewrite some cells of a CSV: ``edits`` maps (data row, column) to the new text."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    for (row, column), value in edits.items():
+        rows[1 + row][header.index(column)] = value
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def _joined(paths, layers, *, with_ahead, **options):
+    """Load, place and join ``paths``; measured ahead or not. Returns (events, hits)."""
+    hits = []
+    with prefetch.reading(paths):
+        early = ahead.start(layers, paths[0]) if with_ahead else None
+        loaded = load_incidents(paths, is_only=False, points=False, **options)
+        placed = place_events(loaded.events, layers).events
+        if early is not None:
+            lon, lat = placed["longitude"].to_numpy(), placed["latitude"].to_numpy()
+            rows = placed["source_row"].to_numpy()
+            hits.append(int((early.lookup(layers, 50.0, lon, lat, rows) >= 0).sum()))
+        joined = join_events(placed, layers, ahead=early).events
+    return joined, (hits[0] if hits else None)
+
+
+def test_the_join_is_the_same_with_points_measured_ahead(events_csv, layers):
+    plain, _ = _joined([events_csv], layers, with_ahead=False)
+    early, hits = _joined([events_csv], layers, with_ahead=True)
+    assert hits is not None and hits > 0.9 * len(plain)  # the head start is used
+    pd.testing.assert_frame_equal(early, plain)
+
+
+def test_changed_rejected_and_moved_points_are_measured_again(events_csv, layers, tmp_path):
+    """Rows the loader rejects or fixes, and other files' rows, take no early measurement."""
+    _edit(
+        events_csv,
+        {
+            (0, "latitude"): "",  # rejected: no coordinates
+            (1, "latitude"): "95.0",  # rejected: out of range
+            (2, "latitude"): "44.4",  # swapped: the loader puts them back
+            (2, "longitude"): "35.5",
+        },
+    )
+    second = tmp_path / "second.csv"  # another file: its rows were not measured ahead
+    write_synthetic(50, seed=12, out=second)
+    second.write_bytes(second.read_bytes().replace(b"SYN-", b"TWO-"))
+    paths = [events_csv, second]
+    plain, _ = _joined(paths, layers, with_ahead=False, fix_swapped=True)
+    early, hits = _joined(paths, layers, with_ahead=True, fix_swapped=True)
+    assert len(plain) == 600 - 2 + 50
+    fixed = plain.loc[plain["source_row"].eq(4) & plain["event_id"].str.startswith("SYN")]
+    assert fixed[["latitude", "longitude"]].values.tolist() == [[35.5, 44.4]]
+    assert hits == 600 - 3  # every row of the first file but the swapped one
+    pd.testing.assert_frame_equal(early, plain)
+
+
+def test_points_are_matched_by_value_not_only_by_line(events_csv, layers, monkeypatch):
+    """Even a wrong line mapping cannot give an event another point's measurement."""
+    monkeypatch.setattr(ahead, "FIRST_LINE", 3)  # off by one line: almost nothing matches
+    plain, _ = _joined([events_csv], layers, with_ahead=False)
+    early, hits = _joined([events_csv], layers, with_ahead=True)
+    assert hits < 0.1 * len(plain)
+    pd.testing.assert_frame_equal(early, plain)
+
+
+def test_other_layers_or_spacing_take_nothing(events_csv, layers):
+    other = dataclasses.replace(layers)  # equal, but not the layers measured against
+    with prefetch.reading([events_csv]):
+        early = ahead.start(layers, events_csv)
+        assert early is not None
+        lon, lat = early.lon[:5], early.lat[:5]
+        rows = [2, 3, 4, 5, 6]
+        assert (early.lookup(layers, 50.0, lon, lat, rows) == [0, 1, 2, 3, 4]).all()
+        assert (early.lookup(other, 50.0, lon, lat, rows) == -1).all()
+        assert (early.lookup(layers, 25.0, lon, lat, rows) == -1).all()
+        early.pending.collect()
+
+
+def test_the_prefetch_is_still_handed_to_the_loader(events_csv, layers):
+    with prefetch.reading([events_csv]):
+        seen = prefetch.peek(events_csv)
+        assert seen is not None and prefetch.peek(events_csv) is seen
+        assert ahead.start(layers, events_csv) is not None
+        assert prefetch.take(events_csv) is seen
+        assert prefetch.peek(events_csv) is None
+
+
+@pytest.mark.parametrize(
+    ("edits", "why"),
+    [
+        ({(5, "latitude"): "about 34"}, "a coordinate that is not a number"),
+        ({(5, "longitude"): " 44.1"}, "padding Arrow does not read"),
+    ],
+)
+def test_no_head_start_where_arrow_does_not_read_the_coordinates(events_csv, layers, edits, why):
+    _edit(events_csv, edits)
+    with prefetch.reading([events_csv]):
+        assert ahead.start(layers, events_csv) is None, why
+
+
+def test_no_head_start_without_a_prefetched_csv_or_its_columns(events_csv, layers, tmp_path):
+    assert ahead.start(layers, events_csv) is None  # not prefetched
+    with prefetch.reading([events_csv]):
+        assert ahead.start(layers, events_csv, lat_col="lat") is None
+    geojson = tmp_path / "events.geojson"
+    geojson.write_text('{"type": "FeatureCollection", "features": []}')
+    with prefetch.reading([geojson]):
+        assert ahead.start(layers, geojson) is None
+
+
+def test_geo_join_writes_the_same_table_with_and_without_the_head_start(
+    events_csv, tmp_path, monkeypatch
+):
+    started = []
+    real_start = ahead.start
+    monkeypatch.setattr(
+        ahead, "start", lambda *a, **k: started.append(real_start(*a, **k)) or started[-1]
+    )
+    assert (
+        main(["join", str(events_csv), "--out", str(tmp_path / "a.parquet"), "--all-events"]) == 0
+    )
+    assert len(started) == 1 and started[0] is not None
+    monkeypatch.setattr(ahead, "start", lambda *a, **k: None)
+    assert (
+        main(["join", str(events_csv), "--out", str(tmp_path / "b.parquet"), "--all-events"]) == 0
+    )
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def test_a_failed_load_stops_the_measuring(events_csv, monkeypatch):
+    from geo.analysis import Selection, join_selection
+
+    cancelled = []
+    real_cancel = ahead.Ahead.cancel
+    monkeypatch.setattr(ahead.Ahead, "cancel", lambda self: cancelled.append(real_cancel(self)))
+    monkeypatch.setenv("GEO_MAX_ROWS", "10")  # the loader refuses the file, after the prefetch
+    with prefetch.reading([events_csv]), pytest.raises(GeoError, match="10"):
+        join_selection(Selection(inputs=[events_csv], is_only=False))
+    assert len(cancelled) == 1
