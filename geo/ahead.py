@@ -15,8 +15,11 @@ without this head start (tested).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -128,6 +131,28 @@ def start(
         return None
     pending = measure(targets(layers), lon, lat, spacing_m=spacing_m)
     return Ahead(layers, spacing_m, lon, lat, pending)
+
+
+@contextlib.contextmanager
+def measuring(
+    layers: ProjectLayers, paths: Sequence[Path | str], options: Mapping[str, Any]
+) -> Iterator[Ahead | None]:
+    """Measure the first of ``paths`` ahead (:func:`start`) during the block.
+
+    ``options`` are the loader's read options (``lon_col``/``lat_col`` are used).
+    Yields the :class:`Ahead` for :func:`geo.join.join_events`, or None; on leaving
+    the block (a failed load included) the jobs not started are dropped.
+    """
+    early = None
+    if paths:
+        early = start(
+            layers, Path(paths[0]), lon_col=options.get("lon_col"), lat_col=options.get("lat_col")
+        )
+    try:
+        yield early
+    finally:
+        if early is not None:
+            early.cancel()
 
 
 def _numbers(column: pa.ChunkedArray) -> np.ndarray:

@@ -79,13 +79,8 @@ def join_selection(selection: Selection, *, points: bool = True) -> Joined:
         layers, line_prov = user_krg_line(layers, selection.krg_line)
         line_sources = (line_prov,)
     options = dict(selection.read_options)
-    early = None
-    if selection.inputs:  # the first file's points, measured while it is validated
-        first = Path(selection.inputs[0])
-        early = ahead.start(
-            layers, first, lon_col=options.get("lon_col"), lat_col=options.get("lat_col")
-        )
-    try:
+    # the first file's points are measured on the other core while it is validated
+    with ahead.measuring(layers, selection.inputs, options) as early:
         loaded = load_incidents(
             list(selection.inputs),
             format=selection.fmt,
@@ -98,9 +93,6 @@ def join_selection(selection: Selection, *, points: bool = True) -> Joined:
         )
         placed = place_events(loaded.events, layers)
         joined: JoinResult = join_events(placed.events, layers, ahead=early)
-    finally:
-        if early is not None:
-            early.cancel()  # after a failure: the worker stops at its current job
     prov = provenance.build(
         inputs=loaded.datasets,
         filters=loaded.filters,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 
 import geo
-from geo import aggregate, assets, provenance
+from geo import aggregate, ahead, assets, provenance
 from geo.boundaries.resolve import Resolved, resolve_boundaries
 from geo.errors import AssetError, InputError
 from geo.hotspots import HotspotResult
@@ -572,11 +572,13 @@ def _prepare(
     say("boundaries")
     resolved, layers, line_sources = _layers(boundaries, krg_line)
     say("incidents")
-    loaded, default = _load(incidents, incident_format, read_options)
-    _refuse_empty(loaded, allow_empty=empty)
-    say("join")
-    placed = place_events(loaded.events, layers)
-    joined = join_events(placed.events, layers)
+    # the first file's points are measured on the other core while it is validated
+    with ahead.measuring(layers, incidents, read_options) as early:
+        loaded, default = _load(incidents, incident_format, read_options)
+        _refuse_empty(loaded, allow_empty=empty)
+        say("join")
+        placed = place_events(loaded.events, layers)
+        joined = join_events(placed.events, layers, ahead=early)
     return _Inputs(resolved, layers, line_sources, loaded, default, placed, joined)
 
 

@@ -26,6 +26,15 @@ def events_csv(tmp_path):
     return path
 
 
+@pytest.fixture
+def starts(monkeypatch):
+    """What every ``ahead.start`` returns, in order."""
+    seen = []
+    real = ahead.start
+    monkeypatch.setattr(ahead, "start", lambda *a, **k: seen.append(real(*a, **k)) or seen[-1])
+    return seen
+
+
 @pytest.fixture(scope="module")
 def layers():
     return project_layers(resolve_boundaries(None).boundaries)
@@ -143,21 +152,15 @@ def test_no_head_start_without_a_prefetched_csv_or_its_columns(events_csv, layer
 
 
 def test_geo_join_writes_the_same_table_with_and_without_the_head_start(
-    events_csv, tmp_path, monkeypatch
+    events_csv, tmp_path, monkeypatch, starts
 ):
-    started = []
-    real_start = ahead.start
-    monkeypatch.setattr(
-        ahead, "start", lambda *a, **k: started.append(real_start(*a, **k)) or started[-1]
-    )
-    assert (
-        main(["join", str(events_csv), "--out", str(tmp_path / "a.parquet"), "--all-events"]) == 0
-    )
-    assert len(started) == 1 and started[0] is not None
+    def join(name):
+        return main(["join", str(events_csv), "--out", str(tmp_path / name), "--all-events"])
+
+    assert join("a.parquet") == 0
+    assert len(starts) == 1 and starts[0] is not None
     monkeypatch.setattr(ahead, "start", lambda *a, **k: None)
-    assert (
-        main(["join", str(events_csv), "--out", str(tmp_path / "b.parquet"), "--all-events"]) == 0
-    )
+    assert join("b.parquet") == 0
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 
 
@@ -171,3 +174,26 @@ def test_a_failed_load_stops_the_measuring(events_csv, monkeypatch):
     with prefetch.reading([events_csv]), pytest.raises(GeoError, match="10"):
         join_selection(Selection(inputs=[events_csv], is_only=False))
     assert len(cancelled) == 1
+
+
+def test_a_build_joins_the_same_with_the_head_start(events_csv, monkeypatch, starts):
+    from geo import pipeline
+
+    def prepare():
+        with prefetch.reading([events_csv]):
+            options = {"lat_col": None, "lon_col": None}
+            got = pipeline._prepare(
+                [events_csv],
+                "auto",
+                options,
+                boundaries=None,
+                krg_line=None,
+                empty=False,
+                say=lambda *_: None,
+            )
+        return got.joined.events
+
+    early = prepare()
+    assert len(starts) == 1 and starts[0] is not None
+    monkeypatch.setattr(ahead, "start", lambda *a, **k: None)
+    pd.testing.assert_frame_equal(early, prepare())
