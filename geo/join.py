@@ -83,6 +83,10 @@ if TYPE_CHECKING:
 #: polygons' edge segments (an index built once, ~0.04 s for COD-AB sub-districts).
 EDGE_SEARCH_MIN = 1_000
 
+#: A measurement started ahead and not finished is waited for only when at least this
+#: share of its points are events of the join (a filter may keep only a few of a file's rows).
+AHEAD_MIN_SHARE = 0.5
+
 Status = Literal["matched", "on_edge", "nearest", "unmatched"]
 STATUSES: tuple[Status, ...] = ("matched", "on_edge", "nearest", "unmatched")
 ADMIN_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict")
@@ -532,6 +536,10 @@ def _measuring(
     if ahead is not None and "source_row" in events.columns:
         rows = events["source_row"].to_numpy()
         known = ahead.lookup(layers, spacing_m, lon, lat, rows)
+        wanted = np.count_nonzero(known >= 0)
+        if not ahead.pending.done() and wanted < len(ahead.lon) * AHEAD_MIN_SHARE:
+            ahead.cancel()  # most of it unwanted (filtered out): cheaper to measure afresh
+            known[:] = -1
     hits, fresh = np.flatnonzero(known >= 0), np.flatnonzero(known < 0)
     parts: list[_Part] = []
     if not hits.size:  # every point: no copies

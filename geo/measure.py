@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache, partial
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -189,6 +190,11 @@ class Pending:
             cols[DAM] = np.round(np.hypot(x - dam_x, y - dam_y) / 1000, 3)
         cols.update({name: got[name] for name in self._what.zones})
         return cols, notes
+
+    def done(self) -> bool:
+        """Whether every job has finished (collecting then waits for nothing)."""
+        futures: list[Future[Any]] = [self._points, *self._futures.values()]
+        return all(f.done() and not f.cancelled() for f in futures)
 
     def cancel(self) -> None:
         """Drop the jobs the worker has not started (a started one runs to its end)."""

@@ -197,3 +197,20 @@ def test_a_build_joins_the_same_with_the_head_start(events_csv, monkeypatch, sta
     assert len(starts) == 1 and starts[0] is not None
     monkeypatch.setattr(ahead, "start", lambda *a, **k: None)
     pd.testing.assert_frame_equal(early, prepare())
+
+
+def test_an_unfinished_measurement_mostly_filtered_out_is_dropped(events_csv, layers, monkeypatch):
+    """A filter that keeps few of the file's rows: the join measures them afresh."""
+    import datetime as dt
+
+    from geo.measure import Pending
+
+    monkeypatch.setattr(Pending, "done", lambda self: False)  # as if still measuring
+    cancelled = []
+    real_cancel = ahead.Ahead.cancel
+    monkeypatch.setattr(ahead.Ahead, "cancel", lambda self: cancelled.append(real_cancel(self)))
+    recent = {"date_from": dt.date(2024, 1, 1)}
+    plain, _ = _joined([events_csv], layers, with_ahead=False, **recent)
+    early, hits = _joined([events_csv], layers, with_ahead=True, **recent)
+    assert 0 < hits < 0.5 * 600 and cancelled  # few wanted: the head start was dropped
+    pd.testing.assert_frame_equal(early, plain)
