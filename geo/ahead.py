@@ -4,8 +4,9 @@ A join's distance and zone columns depend on the point alone (:mod:`geo.measure`
 The prefetch (:mod:`geo.prefetch`) has the first input file parsed as text before
 the loader starts, so :func:`start` measures its coordinates on the worker thread
 while the main thread validates, places and locates the events; the join then takes
-the measurement for every event whose coordinates are bit for bit the ones measured
-here (looked up by the event's ``source_row``) and measures the others itself.
+the measurement for every event whose coordinates equal those of a row measured
+here — the row on the event's ``source_row`` line when the file holds one record
+per line, else any row with those coordinates — and measures the others itself.
 
 Nothing here decides what an event's point is: a row the loader rejects, moves
 (:mod:`geo.place`, swapped coordinates) or reads from another file simply finds no
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,6 +34,10 @@ from geo.types import ProjectLayers
 
 #: The physical line of a prefetched table's first row (the header is line 1).
 FIRST_LINE = 2
+#: Above this share of events not found on their line, the rest are found by coordinates.
+LINE_MISSES_MAX = 0.1
+#: A coordinate Arrow's cast reads exactly as written (no padding, no thousands marks).
+NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,7 +70,12 @@ class Ahead:
         lat: np.ndarray,
         lines: np.ndarray,
     ) -> np.ndarray:
-        """Return, per event, its row among the points measured here, or -1.
+        """Return, per event, a row measured here with its very coordinates, or -1.
+
+        Data row ``i`` is line ``i + FIRST_LINE`` in a file of one record per line.
+        Where more than :data:`LINE_MISSES_MAX` of the events miss that way (records
+        over several lines, blank lines, other files), those are looked up by
+        their coordinates among every row measured.
 
         Parameters
         ----------
@@ -75,16 +86,30 @@ class Ahead:
         lines
             The events' ``source_row`` (physical line in their file).
         """
-        if layers is not self.layers or spacing_m != self.spacing_m:
+        if layers is not self.layers or spacing_m != self.spacing_m or not len(self.lon):
             return np.full(len(lon), -1, dtype=np.int64)
-        row = np.asarray(lines, dtype=np.int64) - FIRST_LINE
+        row = self._checked(np.asarray(lines, dtype=np.int64) - FIRST_LINE, lon, lat)
+        missed = np.flatnonzero(row < 0)
+        if len(missed) > LINE_MISSES_MAX * len(row):
+            found = self._at_points(lon[missed], lat[missed])
+            row[missed] = self._checked(found, lon[missed], lat[missed])
+        return row
+
+    def _checked(self, row: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Return ``row`` where it is a measured row with these coordinates, else -1."""
         ok = (row >= 0) & (row < len(self.lon))
         row = np.where(ok, row, 0)
-        if len(self.lon):
-            ok &= (self.lon[row] == lon) & (self.lat[row] == lat)  # NaN is never equal
-        else:
-            ok[:] = False
+        ok &= (self.lon[row] == lon) & (self.lat[row] == lat)  # NaN is never equal
         return np.where(ok, row, -1)
+
+    def _at_points(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Return, per point, the first row measured at those coordinates, or -1."""
+        n = len(self.lon)
+        keys, points = pd.factorize(np.concatenate([self.lon + 1j * self.lat, lon + 1j * lat]))
+        first = np.full(len(points), -1, dtype=np.int64)
+        measured = np.flatnonzero(keys[:n] >= 0)[::-1]  # backwards: the first row wins
+        first[keys[measured]] = measured
+        return np.where(keys[n:] >= 0, first[keys[n:]], -1)
 
     def cancel(self) -> None:
         """Drop the measuring jobs not started yet (when the command fails before the join)."""
@@ -116,18 +141,17 @@ def start(
     Returns
     -------
     Ahead or None
-        None when the file was not prefetched as a CSV, lacks the columns, or
-        holds a coordinate Arrow does not read as a number (the join then measures
-        every event itself).
+        None when the file was not prefetched as a CSV or lacks the columns (the
+        join then measures every event itself).
     """
     got = prefetch.peek(path)
-    table = None if got is None else got.table
     names = (lon_col or "longitude", lat_col or "latitude")
-    if table is None or not all(n in table.column_names for n in names):
+    if got is None or got.table is None or not all(n in got.table.column_names for n in names):
         return None
+    table = got.table
     try:
         lon, lat = (_numbers(table[n]) for n in names)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. a number out of range
         return None
     pending = measure(targets(layers), lon, lat, spacing_m=spacing_m)
     return Ahead(layers, spacing_m, lon, lat, pending)
@@ -135,16 +159,23 @@ def start(
 
 @contextlib.contextmanager
 def measuring(
-    layers: ProjectLayers, paths: Sequence[Path | str], options: Mapping[str, Any]
+    layers: ProjectLayers,
+    paths: Sequence[Path | str],
+    options: Mapping[str, Any],
+    *,
+    filtered: bool = False,
 ) -> Iterator[Ahead | None]:
     """Measure the first of ``paths`` ahead (:func:`start`) during the block.
 
     ``options`` are the loader's read options (``lon_col``/``lat_col`` are used).
     Yields the :class:`Ahead` for :func:`geo.join.join_events`, or None; on leaving
-    the block (a failed load included) the jobs not started are dropped.
+    the block (a failed load included) the jobs not started are dropped. With
+    ``filtered`` (dates or roles asked for, which often keep a small part of a
+    file) nothing is measured ahead: measuring rows a filter then drops would only
+    slow the loader down.
     """
     early = None
-    if paths:
+    if paths and not filtered:
         early = start(
             layers, Path(paths[0]), lon_col=options.get("lon_col"), lat_col=options.get("lat_col")
         )
@@ -156,7 +187,14 @@ def measuring(
 
 
 def _numbers(column: pa.ChunkedArray) -> np.ndarray:
-    """Return a text column as float64, NaN where blank (raises where not a number)."""
-    blank = pc.equal(pc.utf8_length(column), 0)
-    values = pc.cast(pc.if_else(blank, pa.scalar(None, column.type), column), pa.float64())
+    """Return a text column as float64, NaN where it is not a plain decimal number.
+
+    Blank cells, an HXL tag row (``#geo+lat``) or a malformed value become NaN:
+    such a row finds no equal point later and is measured by the join itself.
+    """
+    try:  # the common case, several times faster than matching every value first
+        values = pc.cast(column, pa.float64())
+    except pa.ArrowInvalid:
+        number = pc.match_substring_regex(column, NUMBER)
+        values = pc.cast(pc.if_else(number, column, pa.scalar(None, column.type)), pa.float64())
     return values.to_numpy(zero_copy_only=False)

@@ -80,7 +80,8 @@ def join_selection(selection: Selection, *, points: bool = True) -> Joined:
         line_sources = (line_prov,)
     options = dict(selection.read_options)
     # the first file's points are measured on the other core while it is validated
-    with ahead.measuring(layers, selection.inputs, options) as early:
+    filtered = bool(selection.date_from or selection.date_to or selection.roles)
+    with ahead.measuring(layers, selection.inputs, options, filtered=filtered) as early:
         loaded = load_incidents(
             list(selection.inputs),
             format=selection.fmt,

@@ -97,12 +97,28 @@ def test_changed_rejected_and_moved_points_are_measured_again(events_csv, layers
     pd.testing.assert_frame_equal(early, plain)
 
 
-def test_points_are_matched_by_value_not_only_by_line(events_csv, layers, monkeypatch):
-    """Even a wrong line mapping cannot give an event another point's measurement."""
-    monkeypatch.setattr(ahead, "FIRST_LINE", 3)  # off by one line: almost nothing matches
+def test_a_file_with_records_over_several_lines_is_matched_by_coordinates(events_csv, layers):
+    """Like UCDP GED: a quoted field spans lines, and a blank line; lines and rows part ways."""
+    _edit(events_csv, {(3, "notes"): "first line\nsecond line", (9, "notes"): "a\n\nb"})
+    with open(events_csv, "a", encoding="utf-8") as fh:
+        fh.write("\n")
     plain, _ = _joined([events_csv], layers, with_ahead=False)
     early, hits = _joined([events_csv], layers, with_ahead=True)
-    assert hits < 0.1 * len(plain)
+    assert hits == len(plain) == 600
+    pd.testing.assert_frame_equal(early, plain)
+
+
+def test_points_are_matched_by_value_not_only_by_line(events_csv, layers, monkeypatch):
+    """Even a wrong line mapping cannot give an event another point's measurement."""
+    plain, _ = _joined([events_csv], layers, with_ahead=False)
+    monkeypatch.setattr(ahead, "FIRST_LINE", 3)  # off by one line
+    monkeypatch.setattr(ahead, "LINE_MISSES_MAX", 1.0)  # and no lookup by coordinates
+    early, hits = _joined([events_csv], layers, with_ahead=True)
+    assert hits < 0.1 * len(plain)  # only where neighbouring rows share a point
+    pd.testing.assert_frame_equal(early, plain)
+    monkeypatch.setattr(ahead, "LINE_MISSES_MAX", 0.1)  # the misses found by coordinates
+    early, hits = _joined([events_csv], layers, with_ahead=True)
+    assert hits == len(plain)
     pd.testing.assert_frame_equal(early, plain)
 
 
@@ -129,16 +145,30 @@ def test_the_prefetch_is_still_handed_to_the_loader(events_csv, layers):
 
 
 @pytest.mark.parametrize(
-    ("edits", "why"),
+    "edits",
     [
-        ({(5, "latitude"): "about 34"}, "a coordinate that is not a number"),
-        ({(5, "longitude"): " 44.1"}, "padding Arrow does not read"),
+        {(5, "latitude"): "about 34"},  # not a number: the loader rejects it
+        {(5, "longitude"): " 44.1", (6, "latitude"): "3.4e1"},  # padding, exponent
+        {(7, "latitude"): "#geo+lat", (7, "longitude"): "#geo+lon"},  # an HXL-like row
     ],
 )
-def test_no_head_start_where_arrow_does_not_read_the_coordinates(events_csv, layers, edits, why):
+def test_odd_coordinates_are_left_to_the_loader_and_the_join(events_csv, layers, edits):
     _edit(events_csv, edits)
+    plain, _ = _joined([events_csv], layers, with_ahead=False)
+    early, hits = _joined([events_csv], layers, with_ahead=True)
+    assert hits is not None and hits >= len(plain) - 2
+    pd.testing.assert_frame_equal(early, plain)
+
+
+def test_a_date_or_role_filter_measures_nothing_ahead(events_csv, monkeypatch, starts):
+    from geo.analysis import Selection, join_selection
+
     with prefetch.reading([events_csv]):
-        assert ahead.start(layers, events_csv) is None, why
+        join_selection(Selection(inputs=[events_csv], is_only=False, roles=("is_attack",)))
+    assert starts == []
+    with prefetch.reading([events_csv]):
+        join_selection(Selection(inputs=[events_csv], is_only=True))
+    assert len(starts) == 1 and starts[0] is not None
 
 
 def test_no_head_start_without_a_prefetched_csv_or_its_columns(events_csv, layers, tmp_path):
