@@ -178,6 +178,40 @@ def test_time_slider_changes_the_visible_events(open_page, tmp_path, offline_ass
     assert errors == []
 
 
+def test_canvas_points_are_drawn_once_per_view_and_period(open_page, tmp_path, offline_assets):
+    """A view change fires viewreset, moveend and resize: the points are drawn once for it."""
+    events = synthetic_events(40)
+    path = write_page(tmp_path, events, offline_assets, time="month")
+    page, errors, dialogs = open_page(path)
+    assert ready(page) and errors == [] and dialogs == []
+    page.evaluate(
+        """() => {
+            window.__stamps = 0;
+            const draw = CanvasRenderingContext2D.prototype.drawImage;
+            CanvasRenderingContext2D.prototype.drawImage = function () {
+                window.__stamps += 1;
+                return draw.apply(this, arguments);
+            };
+        }"""
+    )
+    drawn = int(page.get_attribute(".geo-events-canvas", "data-drawn"))
+    assert drawn > 0
+    stamps = "window.__stamps"
+    page.evaluate(
+        f"() => ['viewreset', 'moveend', 'resize'].forEach((e) => {CONTROLLER}.map.fire(e))"
+    )
+    assert page.evaluate(stamps) == 0  # same view, same period: nothing to draw again
+    page.evaluate(f"() => {CONTROLLER}.map.panBy([40, 0], {{animate: false}})")
+    assert page.evaluate(stamps) > 0  # moved: drawn again, once
+    after_pan = page.evaluate(stamps)
+    page.evaluate(f"() => {CONTROLLER}.map.fire('moveend')")
+    assert page.evaluate(stamps) == after_pan
+    page.fill(".geo-timeslider-range", "2")  # another period: drawn again
+    assert page.evaluate(stamps) > after_pan
+    assert int(page.get_attribute(".geo-events-canvas", "data-drawn")) < drawn
+    assert errors == []
+
+
 @pytest.mark.parametrize("mode", ["full", "aggregate"])
 def test_cluster_and_grid_follow_the_slider(open_page, tmp_path, offline_assets, mode):
     path = write_page(

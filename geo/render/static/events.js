@@ -217,6 +217,7 @@
       if (!this.p) count = gridCount;
     }
     this.visibleCount = count;
+    this.shown = (this.shown || 0) + 1; /* what the canvas layers drew is out of date */
     this.eventLayers().forEach(function (layer) { if (layer.refresh) layer.refresh(); });
     if (this.layers.heat) this.layers.heat.setLatLngs(this._heatPoints());
     if (this.layers.grid) this._styleGrid();
@@ -434,6 +435,7 @@
       this._sx = new Float32Array(ctrl.n);
       this._sy = new Float32Array(ctrl.n);
       this._stamp = 0;
+      this._drawn = null; /* a new canvas: draw whatever the view */
       this._tip = L.tooltip({ direction: "top", offset: [0, -6] });
       map.on("moveend viewreset resize", this.refresh, this);
       /* Listen on the map's element, not the map: Leaflet does not pass a click on a
@@ -458,6 +460,13 @@
       var ctrl = this._ctrl, canvas = this._canvas, size = map.getSize();
       var ratio = window.devicePixelRatio || 1;
       var topLeft = map.containerPointToLayerPoint([0, 0]);
+      /* One view change fires several events (viewreset, moveend, resize): the points
+       * are drawn once per view and period, not once per event. */
+      var origin = map.getPixelOrigin();
+      var view = [map.getZoom(), origin.x, origin.y, topLeft.x, topLeft.y, size.x, size.y,
+        ratio, ctrl.shown || 0].join(" ");
+      if (view === this._drawn) return;
+      this._drawn = view;
       this._topLeft = topLeft;
       L.DomUtil.setPosition(canvas, topLeft);
       canvas.width = size.x * ratio;
@@ -467,7 +476,7 @@
       var ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       var crs = map.options.crs, scale = crs.scale(map.getZoom()) / crs.scale(0);
-      var origin = map.getPixelOrigin(), ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
+      var ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
       var sx = this._sx, sy = this._sy, pad = RADIUS + 4, i, g, k;
       /* Stamps land on whole pixels, and a stamp of the same group already on that pixel is
        * not drawn again (it would change nothing visible): at country zoom most of 100,000
