@@ -235,3 +235,31 @@ def test_snapshot_writes_a_png(offline_assets, tmp_path):
         job = pool.submit(screenshot, path, tmp_path / "map.png", width=800, height=600)
         png = job.result()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_event_points_are_drawn_once_on_load_at_the_fitted_view(chromium, offline_assets, tmp_path):
+    """The page fits its view after every layer is on: the points wait for that fit."""
+    from browser import route_offline
+
+    path = write_map(tmp_path, offline_assets)
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    route_offline(context, blocked := [])
+    context.add_init_script(
+        """window.__draws = [];
+        new MutationObserver((records) => records.forEach((r) => window.__draws.push(
+            r.target.getAttribute("data-role"))))
+          .observe(document, {subtree: true, attributes: true, attributeFilter: ["data-drawn"]});"""
+    )
+    try:
+        page = context.new_page()
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        page.wait_for_function("window.__geoReady === true", timeout=15_000)
+        page.wait_for_timeout(200)  # let the observer report
+        draws = page.evaluate("window.__draws")
+        canvases = page.eval_on_selector_all(
+            ".geo-events-canvas", "cs => cs.map(c => c.getAttribute('data-role'))"
+        )
+        assert canvases and sorted(draws) == sorted(canvases)  # once each, at the fitted view
+        assert blocked == []
+    finally:
+        context.close()

@@ -152,11 +152,16 @@ def add_controls(m: folium.Map, *, outline: gpd.GeoDataFrame | None) -> None:
 class Finish(folium.MacroElement):
     """The last script on the map: layout, folding panels, the fit, then ``__geoReady``.
 
-    ``window.__geoReady`` becomes true only when every earlier layer script ran.
+    ``window.__geoReady`` becomes true only when every earlier layer script ran. A
+    line in the page head says the fit is coming, so that layers costly to draw
+    (the canvas event points) wait for it instead of drawing the initial view first.
     """
 
     _template = Template(
         """
+        {% macro header(this, kwargs) %}
+            <script>window.__geoFinishPending = true;</script>
+        {% endmacro %}
         {% macro script(this, kwargs) %}
             geoFinish({{ this._parent.get_name() }}, {{ this.options }});
         {% endmacro %}

@@ -442,11 +442,17 @@
        * polygon below the points on to the map. */
       L.DomEvent.on(map.getContainer(), "click", this._onClick, this);
       L.DomEvent.on(map.getContainer(), "mousemove", this._onMove, this);
-      this.refresh();
+      /* On a page that fits its view once every layer is on (geoFinish), drawing the
+       * initial view first would be thrown away: wait for the fit. */
+      if (window.__geoFinishPending && !map._geoFinished) {
+        map.once("geofinished", this.refresh, this);
+      } else {
+        this.refresh();
+      }
     },
 
     onRemove: function (map) {
-      map.off("moveend viewreset resize", this.refresh, this);
+      map.off("moveend viewreset resize geofinished", this.refresh, this);
       L.DomEvent.off(map.getContainer(), "click", this._onClick, this);
       L.DomEvent.off(map.getContainer(), "mousemove", this._onMove, this);
       map.closeTooltip(this._tip);

@@ -414,6 +414,8 @@
     }
     state.refit = true;
     layout(map);
+    map._geoFinished = true;
+    map.fire("geofinished"); /* layers waiting for the final view draw now */
     document.documentElement.setAttribute("data-geo-ready", "1");
     window.__geoReady = true;
   }
