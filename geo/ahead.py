@@ -141,8 +141,10 @@ def start(
     Returns
     -------
     Ahead or None
-        None when the file was not prefetched as a CSV or lacks the columns (the
-        join then measures every event itself).
+        None when the file was not prefetched as a CSV, lacks the columns, or holds
+        a plain-looking number Arrow cannot read (out of range); the join then
+        measures every event itself. Nothing here raises on a messy file: the
+        loader reports its problems.
     """
     got = prefetch.peek(path)
     names = (lon_col or "longitude", lat_col or "latitude")
