@@ -146,6 +146,30 @@ def test_text_columns_carry_no_statistics_and_the_rest_do(tmp_path, joined, prov
     assert stats["fatalities"].has_min_max
 
 
+def test_parquet_dictionary_encodes_only_columns_that_repeat(tmp_path, prov):
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "code": pd.array(["IQG10"] * (n // 2) + ["IQG11"] * (n // 2), dtype="str"),
+            "unique_text": pd.array([f"event {i}" for i in range(n)], dtype="str"),
+            "distance": np.arange(n) / 7.0,
+            "fatalities": np.arange(n) % 5,
+        }
+    )
+    path = write_table(frame, tmp_path / "t.parquet", provenance=prov)
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {
+        meta.column(i).path_in_schema: meta.column(i).encodings for i in range(meta.num_columns)
+    }
+    assert "RLE_DICTIONARY" in encodings["code"] and "RLE_DICTIONARY" in encodings["fatalities"]
+    assert "RLE_DICTIONARY" not in encodings["unique_text"]
+    assert "RLE_DICTIONARY" not in encodings["distance"]
+    pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
+
+
 def test_geoparquet_round_trips(tmp_path, joined, prov):
     path = write_events(joined, tmp_path / "e.parquet", provenance=prov)
     back = gpd.read_parquet(path)
