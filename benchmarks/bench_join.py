@@ -42,7 +42,8 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from geo.distance import LineDistance
-from geo.join import join_events, to_metric
+from geo.join import join_events
+from geo.measure import to_metric
 from geo.types import ADMIN_COLUMNS, ZONE_COLUMNS, Boundaries, ProjectLayers, Provenance
 from geo.write import write_text
 

@@ -1,23 +1,25 @@
-"""Measure a CSV file's points on the spare core while the loader still validates them.
+"""Locate and measure a CSV file's points on the spare core while the loader validates them.
 
-A join's distance and zone columns depend on the point alone (:mod:`geo.measure`).
-The prefetch (:mod:`geo.prefetch`) has the first input file parsed as text before
-the loader starts, so :func:`start` measures its coordinates on the worker thread
-while the main thread validates, places and locates the events; the join then takes
-the measurement for every event whose coordinates equal those of a row measured
-here — the row on the event's ``source_row`` line when the file holds one record
-per line, else any row with those coordinates — and measures the others itself.
+A join's area (:mod:`geo.locate`), distance and zone columns (:mod:`geo.measure`)
+depend on the point alone. The prefetch (:mod:`geo.prefetch`) has the first input
+file parsed as text before the loader starts, so :func:`start` locates and measures
+its coordinates on the worker thread while the main thread validates and places the
+events; the join then takes those answers for every event whose coordinates equal
+those of a row handled here — the row on the event's ``source_row`` line when the
+file holds one record per line, else any row with those coordinates — and works
+out the others itself.
 
 Nothing here decides what an event's point is: a row the loader rejects, moves
 (:mod:`geo.place`, swapped coordinates) or reads from another file simply finds no
-equal point and is measured again, so the join's output is the same with or
-without this head start (tested).
+equal point and is located and measured again, so the join's output is the same
+with or without this head start (tested).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,8 @@ import pyarrow.compute as pc
 
 from geo import prefetch
 from geo.distance import DEFAULT_SPACING_M
-from geo.measure import Pending, measure, targets
+from geo.locate import DEFAULT_TOLERANCE_M, Finest, Location, finest
+from geo.measure import Pending, measure, submit, targets
 from geo.types import ProjectLayers
 
 #: The physical line of a prefetched table's first row (the header is line 1).
@@ -42,7 +45,7 @@ NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 @dataclass(frozen=True, eq=False)
 class Ahead:
-    """Point columns being measured for a file's rows, before the loader has read them.
+    """Points of a file's rows being located and measured, before the loader has read them.
 
     Attributes
     ----------
@@ -54,6 +57,12 @@ class Ahead:
         The coordinates measured, one per data row of the file.
     pending
         The measurement (:class:`geo.measure.Pending`).
+    finest
+        The admin layer the points are located in (the join uses it too).
+    tolerance_m
+        The nearest-area tolerance they are located with.
+    located
+        Their location in it (:meth:`geo.locate.PolygonIndex.locate`), on the worker.
     """
 
     layers: ProjectLayers
@@ -61,6 +70,9 @@ class Ahead:
     lon: np.ndarray
     lat: np.ndarray
     pending: Pending
+    finest: Finest
+    tolerance_m: float
+    located: Future[Location]
 
     def lookup(
         self,
@@ -111,8 +123,25 @@ class Ahead:
         first[keys[measured]] = measured
         return np.where(keys[n:] >= 0, first[keys[n:]], -1)
 
+    def location(self, tolerance_m: float) -> Location | None:
+        """Return where the rows were located, or None (another tolerance, not started, failed).
+
+        A location not started yet is cancelled: the join locates its events itself.
+        """
+        if tolerance_m != self.tolerance_m or self.located.cancel():
+            return None
+        try:
+            return self.located.result()
+        except Exception:  # never fail the command for a head start: locate afresh
+            return None
+
+    def done(self) -> bool:
+        """Whether the location and every measurement have finished."""
+        return self.located.done() and self.pending.done()
+
     def cancel(self) -> None:
-        """Drop the measuring jobs not started yet (when the command fails before the join)."""
+        """Drop the jobs not started yet (when the command fails before the join)."""
+        self.located.cancel()
         self.pending.cancel()
 
 
@@ -123,8 +152,9 @@ def start(
     lon_col: str | None = None,
     lat_col: str | None = None,
     spacing_m: float = DEFAULT_SPACING_M,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> Ahead | None:
-    """Start measuring the points of a prefetched CSV file; None when there is none.
+    """Start locating and measuring the points of a prefetched CSV file; None without one.
 
     Parameters
     ----------
@@ -137,6 +167,8 @@ def start(
         UCDP names).
     spacing_m
         The line densifying step the join will use.
+    tolerance_m
+        The nearest-area tolerance the join will use.
 
     Returns
     -------
@@ -155,8 +187,10 @@ def start(
         lon, lat = (_numbers(table[n]) for n in names)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. a number out of range
         return None
+    layer = finest(layers.boundaries)
+    located = submit(layer.locate, lon, lat, tolerance_m=tolerance_m)  # the join needs it first
     pending = measure(targets(layers), lon, lat, spacing_m=spacing_m)
-    return Ahead(layers, spacing_m, lon, lat, pending)
+    return Ahead(layers, spacing_m, lon, lat, pending, layer, tolerance_m, located)
 
 
 @contextlib.contextmanager

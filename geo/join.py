@@ -48,9 +48,8 @@ distance to the Hamrin dam (a point) is exact.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -60,10 +59,10 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
-from geo.cells import representatives
-from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
+from geo.constants import GEOGRAPHIC_CRS
 from geo.distance import DEFAULT_SPACING_M
 from geo.errors import ValidationError
+from geo.locate import DEFAULT_TOLERANCE_M, STATUSES, Finest, Location, finest
 from geo.measure import (
     ZONES,
     Measured,
@@ -71,26 +70,18 @@ from geo.measure import (
     Targets,
     measure,
     targets,
-    to_metric,
     transformer,
 )
-from geo.types import JOIN_COLUMNS, Level, ProjectLayers, point_columns
+from geo.types import JOIN_COLUMNS, ProjectLayers, point_columns
 
 if TYPE_CHECKING:
     from geo.ahead import Ahead
-
-#: From this many points outside every polygon, the nearest is found through the
-#: polygons' edge segments (an index built once, ~0.04 s for COD-AB sub-districts).
-EDGE_SEARCH_MIN = 1_000
 
 #: A measurement started ahead and not finished is waited for only when at least this
 #: share of its points are events of the join (a filter may keep only a few of a file's rows).
 AHEAD_MIN_SHARE = 0.5
 
-Status = Literal["matched", "on_edge", "nearest", "unmatched"]
-STATUSES: tuple[Status, ...] = ("matched", "on_edge", "nearest", "unmatched")
 ADMIN_LEVELS: tuple[str, ...] = ("governorate", "district", "subdistrict")
-_STATUS_DTYPE = f"<U{max(map(len, STATUSES))}"  # fixed width: no Python string per point
 
 #: For each ``precision_level``: is the event coarse at adm1, adm2, adm3?
 COARSE: dict[str, tuple[bool, bool, bool]] = {
@@ -100,176 +91,6 @@ COARSE: dict[str, tuple[bool, bool, bool]] = {
     "governorate": (False, True, True),
     "country": (True, True, True),
 }
-
-
-@dataclass(frozen=True, eq=False)
-class Location:
-    """Where points fell in one polygon layer (indices into the layer's sorted rows)."""
-
-    index: np.ndarray  # polygon index per point, -1 where none
-    status: np.ndarray  # one of STATUSES per point
-    distance_m: np.ndarray  # 0 inside, distance to the polygon otherwise, NaN if no coordinates
-    ambiguous: tuple[np.ndarray, ...]  # per group: touched polygons of different groups
-    nearest: np.ndarray  # for unmatched points: nearest polygon (-1 without coordinates)
-
-
-class PolygonIndex:
-    """One admin layer, sorted by code, prepared for locating many points.
-
-    Parameters
-    ----------
-    frame
-        The layer (canonical admin schema, EPSG:4326).
-    """
-
-    def __init__(self, frame: gpd.GeoDataFrame) -> None:
-        frame = frame.sort_values("code", kind="stable").reset_index(drop=True)
-        self.frame = frame
-        self.geoms = np.asarray(frame.geometry.values, dtype=object)
-        shapely.prepare(self.geoms)
-        self.bounds = shapely.bounds(self.geoms)
-        self.edges = shapely.boundary(self.geoms)
-        self.metric = np.asarray(frame.to_crs(METRIC_CRS).geometry.values, dtype=object)
-        self.tree = shapely.STRtree(self.metric)
-        self._edges: tuple[shapely.STRtree, np.ndarray] | None = None  # built when needed
-
-    def locate(
-        self,
-        lon: np.ndarray,
-        lat: np.ndarray,
-        *,
-        tolerance_m: float,
-        groups: Sequence[np.ndarray] = (),
-    ) -> Location:
-        """Apply the border rules to every point.
-
-        Parameters
-        ----------
-        lon, lat
-            Point coordinates in degrees.
-        tolerance_m
-            Farthest a point outside every polygon may be and still be matched.
-        groups
-            Per parent level, the parent code of each polygon (same order as
-            :attr:`frame`); a point touching polygons of different parents is
-            ambiguous at that level.
-
-        Returns
-        -------
-        Location
-            Polygon, status and distance per point.
-        """
-        n = len(lon)
-        index, count, amb = self._touching(lon, lat, groups)
-        status = np.where(count > 1, "on_edge", "matched").astype(_STATUS_DTYPE)
-
-        distance = np.zeros(n)
-        nearest = np.full(n, -1, dtype=np.int64)
-        finite = np.isfinite(lon) & np.isfinite(lat)
-        distance[~finite] = np.nan
-        outside = np.flatnonzero(index < 0)
-        status[outside] = "unmatched"
-        todo = outside[finite[outside]]
-        if todo.size:
-            x, y = to_metric(lon[todo], lat[todo])
-            points = shapely.points(x, y)
-            if todo.size >= EDGE_SEARCH_MIN:
-                near, near_d = self._nearest_edge(points)
-            else:
-                near, near_d = self._nearest(points)
-            close = near_d <= tolerance_m
-            index[todo[close]] = near[close]
-            status[todo[close]] = "nearest"
-            distance[todo] = near_d
-            nearest[todo[~close]] = near[~close]
-        return Location(index, status, distance, tuple(amb), nearest)
-
-    def _touching(
-        self, lon: np.ndarray, lat: np.ndarray, groups: Sequence[np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-        """Return per point the lowest polygon touched (-1: none), how many, and ambiguity.
-
-        Points in grid cells no boundary crosses take their cell centre's answer
-        (:mod:`geo.cells`); the others are tested against every polygon whose
-        bounding box holds them, in longitude order.
-        """
-        reps = representatives(self.edges, lon, lat)
-        n = len(reps.lon)
-        order = np.argsort(reps.lon, kind="stable")
-        xs, ys = reps.lon[order], reps.lat[order]
-        first = np.full(n, -1, dtype=np.int64)  # in sorted point order
-        hits = np.zeros(n, dtype=np.int64)
-        ambiguous = [np.zeros(n, dtype=bool) for _ in groups]
-        for i, (geom, (minx, miny, maxx, maxy)) in enumerate(
-            zip(self.geoms, self.bounds, strict=True)
-        ):
-            lo, hi = np.searchsorted(xs, minx, "left"), np.searchsorted(xs, maxx, "right")
-            band = ys[lo:hi]
-            cand = np.flatnonzero((band >= miny) & (band <= maxy)) + lo
-            hit = cand[shapely.intersects_xy(geom, xs[cand], ys[cand])]
-            if hit.size == 0:
-                continue
-            taken = hit[first[hit] >= 0]
-            for flag, group in zip(ambiguous, groups, strict=True):
-                flag[taken] |= group[first[taken]] != group[i]
-            first[hit[first[hit] < 0]] = i  # polygons come in code order: lowest code wins
-            hits[hit] += 1
-        at = np.empty(n, dtype=np.int64)
-        at[order] = np.arange(n)
-        at = at[reps.take]  # each point's representative, in sorted order
-        return first[at], hits[at], [flag[at] for flag in ambiguous]
-
-    def _nearest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return each point's nearest polygon (lowest index on a tie) and its distance."""
-        (src, dst), dist = self.tree.query_nearest(points, return_distance=True, all_matches=True)
-        return _lowest_nearest(len(points), src, dst, dist)
-
-    def _nearest_edge(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return what :meth:`_nearest` returns, for points in no polygon, by their edges.
-
-        A point outside a polygon is as far from it as from its nearest edge, so
-        the nearest of all edge segments (each a two-point line, measured as
-        GEOS measures a polygon's edges: the same numbers) gives the nearest
-        polygon, with every polygon at that distance on a tie. Points inside a
-        polygon here (its edge drawn straight in metres, not in degrees) are at
-        distance 0 from the lowest-indexed such polygon, as :meth:`_nearest` says.
-        Much faster for many points: each distance is one segment's, not a whole
-        polygon's.
-        """
-        if self._edges is None:
-            parts, part_of = shapely.get_parts(shapely.boundary(self.metric), return_index=True)
-            coords, line = shapely.get_coordinates(parts, return_index=True)
-            same = line[:-1] == line[1:]
-            segments = shapely.linestrings(np.stack((coords[:-1][same], coords[1:][same]), axis=1))
-            self._edges = (shapely.STRtree(segments), part_of[line[:-1][same]])
-        tree, owner = self._edges
-        (src, dst), dist = tree.query_nearest(points, return_distance=True, all_matches=True)
-        best, best_d = _lowest_nearest(len(points), src, owner[dst], dist)
-        inside, polygon = self.tree.query(points, predicate="intersects")
-        if inside.size:
-            best_d[inside] = 0.0
-            best[inside] = len(self.metric)  # above every index: the lowest one wins below
-            np.minimum.at(best, inside, polygon)
-        return best, best_d
-
-
-def _lowest_nearest(
-    n: int, src: np.ndarray, dst: np.ndarray, dist: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return per point (``src``) the lowest ``dst`` among its nearest, and the distance.
-
-    ``src``/``dst``/``dist`` are every (point, polygon) pair at the point's least
-    distance, as ``STRtree.query_nearest(..., all_matches=True)`` returns them.
-    """
-    best = np.full(n, -1, dtype=np.int64)
-    best_d = np.full(n, np.nan)
-    if src.size:
-        order = np.lexsort((dst, src))  # by point, then by polygon index
-        src, dst, dist = src[order], dst[order], dist[order]
-        first = np.r_[True, src[1:] != src[:-1]]  # the lowest index of each point
-        best[src[first]] = dst[first]
-        best_d[src[first]] = dist[first]
-    return best, best_d
 
 
 @dataclass(frozen=True)
@@ -430,7 +251,7 @@ def join_events(
     events: gpd.GeoDataFrame | pd.DataFrame,
     layers: ProjectLayers,
     *,
-    tolerance_m: float = 1000.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
     spacing_m: float = DEFAULT_SPACING_M,
     ahead: Ahead | None = None,
 ) -> JoinResult:
@@ -460,21 +281,19 @@ def join_events(
     """
     _check_inputs(events, tolerance_m=tolerance_m)
     b = layers.boundaries
-    joined_level: Level = "subdistrict" if b.subdistricts is not None else "district"
-    index = PolygonIndex(b.level(joined_level))
-    rows = index.frame
-    parents = ("adm1_code", "adm2_code")
-    groups = [pd.factorize(rows[c].astype(str))[0] for c in parents]
-
     lon, lat = _coordinates(events)
     coarse = _coarse_flags(events)  # may refuse the events: before any work starts
     n = len(events)
-    # Distances and zones depend on the point alone: measured on the other core
-    # while the areas are found (or earlier, ahead), then again for the few
-    # points the nearest rule moves.
+    # Areas, distances and zones depend on the point alone: an event whose point was
+    # located and measured ahead takes those answers; the others are measured on the
+    # other core while their areas are found here, then again for the few points the
+    # nearest rule moves.
+    known = _known_ahead(events, layers, lon, lat, spacing_m=spacing_m, ahead=ahead)
+    layer = ahead.finest if ahead is not None and ahead.layers is layers else finest(b)
+    joined_level, rows = layer.level, layer.index.frame
     what = targets(layers)
-    parts = _measuring(events, layers, lon, lat, what, spacing_m=spacing_m, ahead=ahead)
-    loc = index.locate(lon, lat, tolerance_m=tolerance_m, groups=groups)
+    parts = _measuring(lon, lat, what, known, spacing_m=spacing_m, ahead=ahead)
+    loc = _locating(layer, lon, lat, known, tolerance_m=tolerance_m, ahead=ahead)
 
     cols: dict[str, Any] = {}
     for c in ("adm1_code", "adm1_name", "adm2_code", "adm2_name", "adm3_code", "adm3_name"):
@@ -517,29 +336,45 @@ def join_events(
     return JoinResult(events=out, report=report)
 
 
-def _measuring(
+def _known_ahead(
     events: gpd.GeoDataFrame | pd.DataFrame,
     layers: ProjectLayers,
     lon: np.ndarray,
     lat: np.ndarray,
-    what: Targets,
     *,
     spacing_m: float,
     ahead: Ahead | None,
-) -> list[_Part]:
-    """Start measuring the points ``ahead`` did not; return the parts to collect.
+) -> np.ndarray:
+    """Return, per event, the row ``ahead`` measured its very point at, or -1.
 
-    The points measured here come first: the caller collects them (taking over
-    their jobs) while the worker may still finish the ones measured ahead.
+    A head start still running of which most rows are not events here (a filter
+    dropped them) is cancelled and not used: measuring afresh is cheaper.
     """
     known = np.full(len(lon), -1, dtype=np.int64)
     if ahead is not None and "source_row" in events.columns:
         rows = events["source_row"].to_numpy()
         known = ahead.lookup(layers, spacing_m, lon, lat, rows)
         wanted = np.count_nonzero(known >= 0)
-        if not ahead.pending.done() and wanted < len(ahead.lon) * AHEAD_MIN_SHARE:
+        if not ahead.done() and wanted < len(ahead.lon) * AHEAD_MIN_SHARE:
             ahead.cancel()  # most of it unwanted (filtered out): cheaper to measure afresh
             known[:] = -1
+    return known
+
+
+def _measuring(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    what: Targets,
+    known: np.ndarray,
+    *,
+    spacing_m: float,
+    ahead: Ahead | None,
+) -> list[_Part]:
+    """Start measuring the points ``ahead`` did not (``known`` -1); return the parts to collect.
+
+    The points measured here come first: the caller collects them (taking over
+    their jobs) while the worker may still finish the ones measured ahead.
+    """
     hits, fresh = np.flatnonzero(known >= 0), np.flatnonzero(known < 0)
     parts: list[_Part] = []
     if not hits.size:  # every point: no copies
@@ -550,6 +385,29 @@ def _measuring(
     if hits.size and ahead is not None:
         parts.append((hits, known[hits], ahead.pending))
     return parts
+
+
+def _locating(
+    layer: Finest,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    known: np.ndarray,
+    *,
+    tolerance_m: float,
+    ahead: Ahead | None,
+) -> Location:
+    """Locate every point, taking ``ahead``'s answer for those it located (``known``)."""
+    hits = np.flatnonzero(known >= 0)
+    early = None
+    if hits.size and ahead is not None:
+        early = ahead.location(tolerance_m)
+    if early is None:
+        return layer.locate(lon, lat, tolerance_m=tolerance_m)
+    fresh = np.flatnonzero(known < 0)
+    parts = [(hits, early.take(known[hits]))]
+    if fresh.size:
+        parts.append((fresh, layer.locate(lon[fresh], lat[fresh], tolerance_m=tolerance_m)))
+    return Location.merged(len(lon), parts)
 
 
 def _snap_nearest(

@@ -203,6 +203,11 @@ class Pending:
             future.cancel()
 
 
+def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+    """Run ``fn(*args, **kwargs)`` on the worker, after the jobs already queued there."""
+    return _WORKER.submit(fn, *args, **kwargs)
+
+
 def measure(what: Targets, lon: np.ndarray, lat: np.ndarray, *, spacing_m: float) -> Pending:
     """Start measuring the point columns of ``lon``/``lat`` on the worker (see :class:`Pending`)."""
     return Pending(what, lon, lat, spacing_m=spacing_m)

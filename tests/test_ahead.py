@@ -244,3 +244,71 @@ def test_an_unfinished_measurement_mostly_filtered_out_is_dropped(events_csv, la
     early, hits = _joined([events_csv], layers, with_ahead=True, **recent)
     assert 0 < hits < 0.5 * 600 and cancelled  # few wanted: the head start was dropped
     pd.testing.assert_frame_equal(early, plain)
+
+
+def _locations(monkeypatch):
+    """Record the size of every batch of points located, and on which thread."""
+    import threading
+
+    from geo.locate import Finest
+
+    seen: list[tuple[str, int]] = []
+    real = Finest.locate
+
+    def spy(self, lon, lat, **kwargs):
+        seen.append((threading.current_thread().name, len(lon)))
+        return real(self, lon, lat, **kwargs)
+
+    monkeypatch.setattr(Finest, "locate", spy)
+    return seen
+
+
+def test_points_located_ahead_are_not_located_again(events_csv, layers, monkeypatch):
+    plain, _ = _joined([events_csv], layers, with_ahead=False)
+    seen = _locations(monkeypatch)
+    early, hits = _joined([events_csv], layers, with_ahead=True)
+    assert hits == 600
+    assert [n for thread, n in seen if thread.startswith("geo-measure")] == [600]
+    assert [n for thread, n in seen if not thread.startswith("geo-measure")] == []
+    pd.testing.assert_frame_equal(early, plain)
+
+
+def test_a_partial_head_start_locates_only_the_other_points(events_csv, layers, monkeypatch):
+    _edit(events_csv, {(4, "latitude"): "35.5", (8, "longitude"): "44.25"})
+    plain, _ = _joined([events_csv], layers, with_ahead=False)
+    _edit(events_csv, {(4, "latitude"): "35.5", (8, "longitude"): "44.25"})  # same file again
+    seen = _locations(monkeypatch)
+    with prefetch.reading([events_csv]):
+        early = ahead.start(layers, events_csv)
+        _edit(events_csv, {(4, "latitude"): "35.6"})  # changed after the head start
+        loaded = load_incidents([events_csv], is_only=False, points=False)
+        placed = place_events(loaded.events, layers).events
+        joined = join_events(placed, layers, ahead=early).events
+    assert [n for thread, n in seen if not thread.startswith("geo-measure")] == [1]
+    again, _ = _joined([events_csv], layers, with_ahead=False)
+    pd.testing.assert_frame_equal(joined, again)
+    assert joined["adm3_code"].iloc[5:].equals(plain["adm3_code"].iloc[5:])
+
+
+def test_another_tolerance_or_a_failed_location_locates_afresh(events_csv, layers, monkeypatch):
+    from concurrent.futures import Future
+
+    plain, _ = _joined([events_csv], layers, with_ahead=False)
+    with prefetch.reading([events_csv]):
+        early = ahead.start(layers, events_csv)
+        assert early is not None
+        loaded = load_incidents([events_csv], is_only=False, points=False)
+        placed = place_events(loaded.events, layers).events
+        tight = join_events(placed, layers, ahead=early, tolerance_m=1.0).events
+    pd.testing.assert_frame_equal(tight, join_events(placed, layers, tolerance_m=1.0).events)
+    assert early.location(1.0) is None and early.location(1000.0) is not None
+
+    failed: Future = Future()
+    failed.set_exception(RuntimeError("lost"))
+    with prefetch.reading([events_csv]):
+        early = ahead.start(layers, events_csv)
+        early = dataclasses.replace(early, located=failed)
+        loaded = load_incidents([events_csv], is_only=False, points=False)
+        placed = place_events(loaded.events, layers).events
+        joined = join_events(placed, layers, ahead=early).events
+    pd.testing.assert_frame_equal(joined, plain)

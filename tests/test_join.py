@@ -13,7 +13,9 @@ from shapely.geometry import LineString, Point, box
 
 from geo.distance import LineDistance, locality_order
 from geo.errors import ValidationError
-from geo.join import PolygonIndex, join_events, to_metric
+from geo.join import join_events
+from geo.locate import PolygonIndex
+from geo.measure import to_metric
 from geo.types import (
     ADMIN_COLUMNS,
     EVENT_COLUMNS,
@@ -562,14 +564,14 @@ def test_nearest_by_edges_is_nearest_by_polygons(points):
 
 
 def test_locate_takes_the_edge_search_for_many_outside_points(monkeypatch):
-    import geo.join as join_module
+    import geo.locate as locate_module
 
     rng = np.random.default_rng(11)
     lon = np.concatenate((rng.uniform(46.0, 46.1, 600), rng.uniform(43.0, 44.0, 600)))
     lat = rng.uniform(33.9, 35.1, 1200)
     index = PolygonIndex(tiny_boundaries().subdistricts)
     by_edges = index.locate(lon, lat, tolerance_m=1000)
-    monkeypatch.setattr(join_module, "EDGE_SEARCH_MIN", 10**9)
+    monkeypatch.setattr(locate_module, "EDGE_SEARCH_MIN", 10**9)
     by_polygons = index.locate(lon, lat, tolerance_m=1000)
     for field in ("index", "status", "distance_m", "nearest"):
         np.testing.assert_array_equal(getattr(by_edges, field), getattr(by_polygons, field))
