@@ -1,10 +1,10 @@
 """The join's columns that depend on the point alone, measured as jobs two cores share.
 
 Each line distance (the KRG line, the two zone edges, the Hamrin ridge) and each
-zone's point-in-polygon test is one job on a worker thread, started while the
-join finds areas on the main thread (NumPy, pykdtree, pyproj and shapely release
-the GIL; pyproj transformers are thread-safe); the main thread, once done, takes
-over the jobs the worker has not started. Also the projection to EPSG:32638
+zone's point-in-polygon test runs as jobs, a part of the points each, on a worker
+thread, started while the join finds areas on the main thread (NumPy, pykdtree,
+pyproj and shapely release the GIL; pyproj transformers are thread-safe); the main
+thread, once done, takes over the jobs the worker has not started. Also the projection to EPSG:32638
 every distance is measured in.
 
 Every column here is a function of the point's coordinates only, so a point
@@ -13,6 +13,8 @@ measured earlier (:mod:`geo.ahead`) needs no second measurement.
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +45,8 @@ LINES = ("dist_krg_line_km", "dist_unami_edge_km", "dist_wide_edge_km", "dist_ha
 DAM = "dist_hamrin_dam_km"
 
 Measured = tuple[dict[str, np.ndarray], list[str]]
+#: Points per measuring job (a tenth of a second's work or less).
+JOB_POINTS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,19 +150,25 @@ def targets(layers: ProjectLayers) -> Targets:
 class Pending:
     """Point columns being measured: :meth:`collect` them, or :meth:`cancel` the rest.
 
-    Each line and each zone is one job on the worker, started on creation.
+    Each line and each zone is measured in jobs of at most :data:`JOB_POINTS`
+    points on the worker, started on creation: small jobs let the thread that
+    collects take over enough of them for both to finish together.
     """
 
     def __init__(self, what: Targets, lon: np.ndarray, lat: np.ndarray, *, spacing_m: float):
         self._what = what
+        self._parts = _parts(len(lon))
         self._points = _WORKER.submit(_metric_order, lon, lat)
-        self._jobs: dict[str, Callable[[], np.ndarray]] = {
-            name: partial(_line_km, line, self._points, spacing_m)
-            for name, line in what.lines.items()
-            if line is not None
-        }
-        self._jobs.update({name: partial(inside, z, lon, lat) for name, z in what.zones.items()})
-        self._futures = {name: _WORKER.submit(job) for name, job in self._jobs.items()}
+        lines = _Lines(spacing_m)
+        self._jobs: dict[tuple[str, int], Callable[[], np.ndarray]] = {}
+        for name, line in what.lines.items():
+            if line is not None:
+                for i, part in enumerate(self._parts):
+                    self._jobs[name, i] = partial(_line_km, lines, name, line, self._points, part)
+        for name, zone in what.zones.items():
+            for i, part in enumerate(self._parts):
+                self._jobs[name, i] = partial(inside, zone, lon[part], lat[part])
+        self._futures = {key: _WORKER.submit(job) for key, job in self._jobs.items()}
 
     def collect(self) -> Measured:
         """Return the columns once measured, taking over the jobs not started (last first).
@@ -170,25 +180,28 @@ class Pending:
             and a note per layer left empty.
         """
         got = {}
-        for name in reversed(list(self._futures)):
-            future = self._futures[name]
-            got[name] = self._jobs[name]() if future.cancel() else future.result()
-        x, y, _, _, _ = self._points.result()
+        for key in reversed(list(self._futures)):
+            future = self._futures[key]
+            got[key] = self._jobs[key]() if future.cancel() else future.result()
+        x, y, near, _, _ = self._points.result()
         cols: dict[str, np.ndarray] = {}
         notes: list[str] = []
         for name in self._what.lines:
-            if name not in got:
+            if (name, 0) not in got:
                 cols[name] = np.full(len(x), np.nan)
                 notes.append(f"{name} left empty: its layer has no geometry")
-            else:
-                cols[name] = got[name]
+                continue
+            cols[name] = np.empty(len(x))
+            for i, part in enumerate(self._parts):  # a part of the points in locality order
+                cols[name][near[part]] = got[name, i]
         if self._what.dam is None:
             cols[DAM] = np.full(len(x), np.nan)
             notes.append(f"{DAM} left empty: the dam layer has no geometry")
         else:
             dam_x, dam_y = shapely.get_coordinates(self._what.dam)[0]
             cols[DAM] = np.round(np.hypot(x - dam_x, y - dam_y) / 1000, 3)
-        cols.update({name: got[name] for name in self._what.zones})
+        for name in self._what.zones:
+            cols[name] = np.concatenate([got[name, i] for i in range(len(self._parts))])
         return cols, notes
 
     def done(self) -> bool:
@@ -223,9 +236,31 @@ def _metric_order(lon: np.ndarray, lat: np.ndarray) -> _Points:
     return x, y, near, x[near], y[near]
 
 
-def _line_km(line: shapely.Geometry, points: Future[_Points], spacing_m: float) -> np.ndarray:
-    """Return the distance (km) from every point to one line."""
-    x, _, near, xs, ys = points.result()
-    distance = np.empty(len(x))
-    distance[near] = LineDistance(line, spacing_m=spacing_m)(xs, ys)
-    return np.round(distance / 1000, 3)
+class _Lines:
+    """Each line's :class:`LineDistance`, built once by the first thread that needs it."""
+
+    def __init__(self, spacing_m: float) -> None:
+        self._spacing_m = spacing_m
+        self._lock = threading.Lock()
+        self._built: dict[str, LineDistance] = {}
+
+    def get(self, name: str, line: shapely.Geometry) -> LineDistance:
+        with self._lock:  # the other thread needs the same line: it waits, not builds
+            if name not in self._built:
+                self._built[name] = LineDistance(line, spacing_m=self._spacing_m)
+            return self._built[name]
+
+
+def _parts(n: int) -> list[slice]:
+    """Return ``range(n)`` cut into nearly equal runs of at most :data:`JOB_POINTS`."""
+    k = max(1, -(-n // JOB_POINTS))
+    edges = [n * i // k for i in range(k + 1)]
+    return [slice(a, b) for a, b in itertools.pairwise(edges)]
+
+
+def _line_km(
+    lines: _Lines, name: str, line: shapely.Geometry, points: Future[_Points], part: slice
+) -> np.ndarray:
+    """Return the distance (km) to one line from a part of the points, in locality order."""
+    _, _, _, xs, ys = points.result()
+    return np.round(lines.get(name, line)(xs[part], ys[part]) / 1000, 3)

@@ -528,6 +528,22 @@ def test_distances_are_the_same_whoever_measures_them(monkeypatch):
     pd.testing.assert_frame_equal(by_caller, by_worker)
 
 
+def test_measuring_in_small_parts_gives_the_same_columns(monkeypatch):
+    """Jobs of a part of the points each (some taken over by the caller): the same numbers."""
+    from fixtures import synthetic_events, synthetic_layers
+
+    import geo.measure as measure_module
+
+    layers = synthetic_layers()
+    events = synthetic_events(230, seed=7)
+    whole = join_events(events, layers).events
+    monkeypatch.setattr(measure_module, "JOB_POINTS", 40)  # 6 parts of 38-39 points
+    assert [p.stop - p.start for p in measure_module._parts(230)] == [38, 38, 39, 38, 38, 39]
+    assert measure_module._parts(0) == [slice(0, 0)]
+    parted = join_events(events, layers).events
+    pd.testing.assert_frame_equal(parted, whole)
+
+
 def _run_first_then(submit, first):
     """Return a submit that runs ``first`` at once (a finished future) and queues the rest."""
     from concurrent.futures import Future
