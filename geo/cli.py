@@ -40,6 +40,11 @@ from geo.cli_options import (
 from geo.constants import Period
 from geo.errors import GeoError, InputError
 
+# A command spreads its work over the cores itself (geo.prefetch, geo.ahead, geo.measure);
+# the KD-tree's OpenMP threads on top of that only compete with it (about a tenth of
+# `geo join`'s time on two cores). Set before any command loads pykdtree; a user's own wins.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 app = typer.Typer(
     name="geo",
     help="Map Islamic State activity in Iraq's disputed territories.",

@@ -33,6 +33,17 @@ def synthetic(tmp_path, capsys) -> Path:
     return path
 
 
+@pytest.mark.parametrize("given", [None, "3"])
+def test_the_command_keeps_openmp_to_one_thread_unless_told(given):
+    """The KD-tree's OpenMP threads would compete with the command's own two threads."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    if given is not None:
+        env["OMP_NUM_THREADS"] = given
+    code = "import os, geo.cli; print(os.environ['OMP_NUM_THREADS'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == (given or "1")
+
+
 def test_version(capsys):
     assert run(capsys, "version") == (0, f"disputed-maps {geo.__version__}\n", "")
 
