@@ -126,14 +126,17 @@ class Ahead:
     def location(self, tolerance_m: float) -> Location | None:
         """Return where the rows were located, or None (another tolerance, not started, failed).
 
-        A location not started yet is cancelled: the join locates its events itself.
+        A location not started yet is cancelled, one under way waited for: either
+        way the worker is done with :attr:`finest` (GEOS must not test the same
+        prepared polygons on two threads at once) and the join may locate itself.
         """
-        if tolerance_m != self.tolerance_m or self.located.cancel():
+        if self.located.cancel():
             return None
         try:
-            return self.located.result()
+            got = self.located.result()
         except Exception:  # never fail the command for a head start: locate afresh
             return None
+        return got if tolerance_m == self.tolerance_m else None
 
     def done(self) -> bool:
         """Whether the location and every measurement have finished."""

@@ -398,10 +398,9 @@ def _locating(
 ) -> Location:
     """Locate every point, taking ``ahead``'s answer for those it located (``known``)."""
     hits = np.flatnonzero(known >= 0)
-    early = None
-    if hits.size and ahead is not None:
-        early = ahead.location(tolerance_m)
-    if early is None:
+    # asked even when no answer is wanted: it leaves the worker done with the polygons
+    early = None if ahead is None else ahead.location(tolerance_m)
+    if early is None or not hits.size:
         return layer.locate(lon, lat, tolerance_m=tolerance_m)
     fresh = np.flatnonzero(known < 0)
     parts = [(hits, early.take(known[hits]))]

@@ -1,7 +1,7 @@
 """The join's columns that depend on the point alone, measured as jobs two cores share.
 
-Each line distance (the KRG line, the two zone edges, the Hamrin ridge) and each
-zone's point-in-polygon test runs as jobs, a part of the points each, on a worker
+Each line distance (the KRG line, the two zone edges, the Hamrin ridge), in parts
+of the points, and each zone's point-in-polygon test runs as jobs on a worker
 thread, started while the join finds areas on the main thread (NumPy, pykdtree,
 pyproj and shapely release the GIL; pyproj transformers are thread-safe); the main
 thread, once done, takes over the jobs the worker has not started. Also the projection to EPSG:32638
@@ -150,9 +150,10 @@ def targets(layers: ProjectLayers) -> Targets:
 class Pending:
     """Point columns being measured: :meth:`collect` them, or :meth:`cancel` the rest.
 
-    Each line and each zone is measured in jobs of at most :data:`JOB_POINTS`
-    points on the worker, started on creation: small jobs let the thread that
-    collects take over enough of them for both to finish together.
+    Each line is measured in jobs of at most :data:`JOB_POINTS` points on the
+    worker, started on creation: small jobs let the thread that collects take over
+    enough of them for both to finish together. Each zone is one job: GEOS builds a
+    prepared polygon's index on its first test, which two threads must not do at once.
     """
 
     def __init__(self, what: Targets, lon: np.ndarray, lat: np.ndarray, *, spacing_m: float):
@@ -165,9 +166,8 @@ class Pending:
             if line is not None:
                 for i, part in enumerate(self._parts):
                     self._jobs[name, i] = partial(_line_km, lines, name, line, self._points, part)
-        for name, zone in what.zones.items():
-            for i, part in enumerate(self._parts):
-                self._jobs[name, i] = partial(inside, zone, lon[part], lat[part])
+        for name, zone in what.zones.items():  # whole: a prepared polygon is one thread's
+            self._jobs[name, 0] = partial(inside, zone, lon, lat)
         self._futures = {key: _WORKER.submit(job) for key, job in self._jobs.items()}
 
     def collect(self) -> Measured:
@@ -200,8 +200,7 @@ class Pending:
         else:
             dam_x, dam_y = shapely.get_coordinates(self._what.dam)[0]
             cols[DAM] = np.round(np.hypot(x - dam_x, y - dam_y) / 1000, 3)
-        for name in self._what.zones:
-            cols[name] = np.concatenate([got[name, i] for i in range(len(self._parts))])
+        cols.update({name: got[name, 0] for name in self._what.zones})
         return cols, notes
 
     def done(self) -> bool:

@@ -312,3 +312,33 @@ def test_another_tolerance_or_a_failed_location_locates_afresh(events_csv, layer
         placed = place_events(loaded.events, layers).events
         joined = join_events(placed, layers, ahead=early).events
     pd.testing.assert_frame_equal(joined, plain)
+
+
+def test_the_join_never_locates_while_the_worker_still_does(events_csv, layers, monkeypatch):
+    """GEOS must not test the same prepared polygons on two threads at once."""
+    import threading
+    import time
+
+    from geo.locate import Finest
+
+    spans = []
+    real = Finest.locate
+
+    def spy(self, lon, lat, **kwargs):
+        start = time.perf_counter()
+        if threading.current_thread().name.startswith("geo-measure"):
+            time.sleep(0.3)  # a slow head start, still running when the join begins
+        out = real(self, lon, lat, **kwargs)
+        spans.append((threading.current_thread().name, start, time.perf_counter()))
+        return out
+
+    monkeypatch.setattr(Finest, "locate", spy)
+    with prefetch.reading([events_csv]):
+        early = ahead.start(layers, events_csv)
+        loaded = load_incidents([events_csv], is_only=False, points=False)
+        placed = place_events(loaded.events, layers).events
+        join_events(placed, layers, ahead=early, tolerance_m=1.0)  # not the head start's
+    worker = [s for s in spans if s[0].startswith("geo-measure")]
+    caller = [s for s in spans if not s[0].startswith("geo-measure")]
+    assert len(worker) == 1 and len(caller) == 1
+    assert caller[0][1] >= worker[0][2]  # began after the worker had finished
