@@ -4,8 +4,8 @@ Each line distance (the KRG line, the two zone edges, the Hamrin ridge), in part
 of the points, and each zone's point-in-polygon test runs as jobs on a worker
 thread, started while the join finds areas on the main thread (NumPy, pykdtree,
 pyproj and shapely release the GIL; pyproj transformers are thread-safe); the main
-thread, once done, takes over the jobs the worker has not started. Also the projection to EPSG:32638
-every distance is measured in.
+thread, once done, takes over the jobs the worker has not started. Also the
+projection to EPSG:32638 every distance is measured in.
 
 Every column here is a function of the point's coordinates only, so a point
 measured earlier (:mod:`geo.ahead`) needs no second measurement.
