@@ -204,14 +204,14 @@ def measuring(
     *,
     filtered: bool = False,
 ) -> Iterator[Ahead | None]:
-    """Measure the first of ``paths`` ahead (:func:`start`) during the block.
+    """Locate and measure the points of the first of ``paths`` ahead (:func:`start`) in the block.
 
     ``options`` are the loader's read options (``lon_col``/``lat_col`` are used).
     Yields the :class:`Ahead` for :func:`geo.join.join_events`, or None; on leaving
     the block (a failed load included) the jobs not started are dropped. With
     ``filtered`` (dates or roles asked for, which often keep a small part of a
-    file) nothing is measured ahead: measuring rows a filter then drops would only
-    slow the loader down.
+    file) nothing is done ahead: locating and measuring rows a filter then drops
+    would only slow the loader down.
     """
     early = None
     if paths and not filtered:

@@ -79,7 +79,7 @@ def join_selection(selection: Selection, *, points: bool = True) -> Joined:
         layers, line_prov = user_krg_line(layers, selection.krg_line)
         line_sources = (line_prov,)
     options = dict(selection.read_options)
-    # the first file's points are measured on the other core while it is validated
+    # the first file's points are located and measured on the other core while it is validated
     filtered = bool(selection.date_from or selection.date_to or selection.roles)
     with ahead.measuring(layers, selection.inputs, options, filtered=filtered) as early:
         loaded = load_incidents(

@@ -572,7 +572,7 @@ def _prepare(
     say("boundaries")
     resolved, layers, line_sources = _layers(boundaries, krg_line)
     say("incidents")
-    # the first file's points are measured on the other core while it is validated
+    # the first file's points are located and measured on the other core while it is validated
     with ahead.measuring(layers, incidents, read_options) as early:
         loaded, default = _load(incidents, incident_format, read_options)
         _refuse_empty(loaded, allow_empty=empty)
