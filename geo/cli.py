@@ -8,9 +8,11 @@ Everything here is a thin layer over functions you can call from Python;
 from __future__ import annotations
 
 import atexit
+import contextlib
+import gc
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -95,6 +97,26 @@ def _echo(text: str) -> None:
     typer.echo(text)
 
 
+@contextlib.contextmanager
+def _importing() -> Iterator[None]:
+    """Import a command's libraries with the cycle collector paused, then freeze what they made.
+
+    pandas, geopandas, pyarrow and shapely leave some 150,000 long-lived objects, and
+    every full collection afterwards walks them all: 0.15 s of ``geo join`` on 200,000
+    events, in pauses of up to 60 ms on the main thread. Frozen (:func:`gc.freeze`), they
+    are out of the collector's reach, which then runs as usual on what the command
+    makes; :func:`main` thaws them when the command ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def _progress() -> tuple[Any, Callable[[str], None] | None]:
     # a rich status line on stderr, silent when not a terminal
     from rich.console import Console
@@ -159,8 +181,9 @@ def build(
 ) -> None:
     """Build every map (or the named ones) and the index page."""
     with prefetch.reading(incidents or ()):  # read while the libraries load
-        from geo import pipeline
-        from geo.incidents.roles import parse_roles
+        with _importing():
+            from geo import pipeline
+            from geo.incidents.roles import parse_roles
 
         lo, hi = date_range(date_from, date_to)
         status, progress = _progress()
@@ -226,7 +249,8 @@ def join(
 ) -> None:
     """Place every event in its areas and zones, with distances; write a table."""
     with prefetch.reading(input):  # the files are read while the libraries load
-        from geo import analysis
+        with _importing():
+            from geo import analysis
 
         selection = selection_of(
             input,
@@ -301,7 +325,8 @@ def stats(
 ) -> None:
     """Count events and fatalities per area × period × type (or seam statistics, or hot spots)."""
     with prefetch.reading(input):  # the files are read while the libraries load
-        from geo import analysis
+        with _importing():
+            from geo import analysis
 
         if seam and (by is not None or period is not None):
             raise typer.BadParameter(
@@ -540,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     argv
         Arguments without the program name; ``None`` reads ``sys.argv``.
     """
+    thaw = gc.get_freeze_count() == 0  # what a command froze (_importing), not a caller
     try:
         # not standalone: usage errors come back here and are printed as one line
         result = app(args=argv, prog_name="geo", standalone_mode=False)
@@ -568,6 +594,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("geo: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if thaw:
+            gc.unfreeze()  # a process that runs commands again (the tests) collects as before
     return result if isinstance(result, int) else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -97,6 +98,34 @@ def test_join_writes_every_event(tmp_path, capsys, synthetic, suffix):
         table = (gpd.read_parquet if suffix == ".parquet" else gpd.read_file)(out_path)
     assert len(table) == 50
     assert {"event_id", "adm1_code", "adm2_code", "join_status"} <= set(table.columns)
+
+
+@pytest.mark.parametrize("command", ["join", "stats", "build"])
+def test_a_command_freezes_its_libraries_objects_and_thaws_them_at_the_end(
+    tmp_path, capsys, monkeypatch, synthetic, command
+):
+    """Full collections skip what the imports made while the command runs, not after it."""
+    from geo import analysis, pipeline
+
+    seen = []
+
+    def watch(name, fn):
+        def watched(*args, **kwargs):
+            seen.append((gc.isenabled(), gc.get_freeze_count()))
+            return fn(*args, **kwargs)
+
+        monkeypatch.setattr(name, watched)
+
+    watch("geo.analysis.join_file", analysis.join_file)
+    watch("geo.analysis.stats_file", analysis.stats_file)
+    watch("geo.pipeline.build", pipeline.build)
+    gc.unfreeze()
+    ext = {"join": ".parquet", "stats": ".csv", "build": ""}[command]
+    argv = [command, synthetic] if command != "build" else [command, "--incidents", synthetic]
+    code, _, err = run(capsys, *argv, "--out", tmp_path / f"out{ext}", "--all-events")
+    assert (code, err) == (0, "")
+    assert len(seen) == 1 and seen[0][0] and seen[0][1] > 10_000  # collector on, imports frozen
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".md"])
