@@ -16,12 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-#: Cell size in degrees (about 500 m); smaller cells leave fewer points near boundaries
-#: to test but cost more to mark.
-CELL_DEG = 0.005
-#: Below this many points testing them all is cheaper than marking the cells (measured
-#: on COD-AB sub-districts: 20 % slower at 160,000 clustered events, 5-20 % faster at 800,000).
-MIN_POINTS = 400_000
+#: Cell size in degrees (about 1.5 km); smaller cells leave fewer points near boundaries
+#: to test but cost more to mark (COD-AB sub-districts and the project's zones, 50,000 to
+#: 1,000,000 synthetic events: 0.01-0.02 fastest, 0.005 up to twice as slow).
+CELL_DEG = 0.015
+#: Below this many points testing them all is cheaper than marking the cells, for a
+#: layer of many polygons (COD-AB's 294 sub-districts: equal at 100,000 events, a third
+#: faster at 200,000, a quarter at 1,000,000).
+MIN_POINTS = 150_000
+#: The same for one zone's polygons (a few long boundaries, cheap to mark): twice as
+#: fast from 50,000 events on.
+MIN_POINTS_ZONE = 20_000
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from geo.cells import representatives
+from geo import cells
 from geo.constants import GEOGRAPHIC_CRS, METRIC_CRS
 from geo.distance import LineDistance, locality_order
 from geo.types import ProjectLayers
@@ -104,7 +104,8 @@ def inside(geometry: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray) 
     """
     if geometry is None or geometry.is_empty:
         return np.zeros(len(lon), dtype=bool)
-    reps = representatives(geometry.boundary, lon, lat)  # one test per clear grid cell
+    # one test per clear grid cell
+    reps = cells.representatives(geometry.boundary, lon, lat, min_points=cells.MIN_POINTS_ZONE)
     lon, lat = reps.lon, reps.lat
     result = np.zeros(len(lon), dtype=bool)
     shapely.prepare(geometry)

@@ -75,6 +75,12 @@ def test_few_points_are_their_own_representatives():
     assert list(reps.take) == [0, 1]
 
 
+def _grid(monkeypatch: pytest.MonkeyPatch, *, on: bool) -> None:
+    """Make every point test (sub-districts and zones) use the cells, or none of them."""
+    for name in ("MIN_POINTS", "MIN_POINTS_ZONE"):
+        monkeypatch.setattr(cells, name, 0 if on else 10**9)
+
+
 def _join(events, layers) -> pd.DataFrame:
     return pd.DataFrame(join_events(events, layers).events.drop(columns="geometry"))
 
@@ -95,9 +101,9 @@ def test_the_join_is_the_same_with_and_without_cells(monkeypatch, subdistricts):
     points += [(44.5, 34.5), (45.0, 34.8), (44.25, 34.2), (45.5, 34.5)]  # corners, zone edges
     events = make_events(points)
 
-    monkeypatch.setattr(cells, "MIN_POINTS", 10**9)
+    _grid(monkeypatch, on=False)
     plain = _join(events, layers)
-    monkeypatch.setattr(cells, "MIN_POINTS", 0)
+    _grid(monkeypatch, on=True)
     gridded = _join(events, layers)
     pd.testing.assert_frame_equal(plain, gridded)
     assert set(plain["join_status"]) >= {"matched", "on_edge"}
@@ -119,8 +125,8 @@ def test_the_real_join_is_the_same_with_and_without_cells(monkeypatch, cod_ab_di
     events = make_events(
         list(zip(np.r_[lon, lon + jitter[0]], np.r_[lat, lat + jitter[1]], strict=True))
     )
-    monkeypatch.setattr(cells, "MIN_POINTS", 10**9)
+    _grid(monkeypatch, on=False)
     plain = _join(events, layers)
-    monkeypatch.setattr(cells, "MIN_POINTS", 0)
+    _grid(monkeypatch, on=True)
     gridded = _join(events, layers)
     pd.testing.assert_frame_equal(plain, gridded)
