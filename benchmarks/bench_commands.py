@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command benchmarks and write a Markdown report."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10000,200000,1000000")
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each command per size")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each command per size")
     ap.add_argument("--boundaries", type=Path, default=DEFAULT_BOUNDARIES)
     ap.add_argument("--out", type=Path, help="Markdown report (default: stdout only)")
     args = ap.parse_args(argv)
