@@ -291,6 +291,8 @@ def join_events(
     known = _known_ahead(events, layers, lon, lat, spacing_m=spacing_m, ahead=ahead)
     layer = ahead.finest if ahead is not None and ahead.layers is layers else finest(b)
     joined_level, rows = layer.level, layer.index.frame
+    # not the head start's targets, though they are equal: its zone jobs may still run, and
+    # two threads must not test the same prepared polygon first (see geo.measure.Pending)
     what = targets(layers)
     parts = _measuring(lon, lat, what, known, spacing_m=spacing_m, ahead=ahead)
     loc = _locating(layer, lon, lat, known, tolerance_m=tolerance_m, ahead=ahead)
