@@ -291,9 +291,9 @@ def join_events(
     known = _known_ahead(events, layers, lon, lat, spacing_m=spacing_m, ahead=ahead)
     layer = ahead.finest if ahead is not None and ahead.layers is layers else finest(b)
     joined_level, rows = layer.level, layer.index.frame
-    # not the head start's targets, though they are equal: its zone jobs may still run, and
-    # two threads must not test the same prepared polygon first (see geo.measure.Pending)
-    what = targets(layers)
+    # Not the head start's targets, though they are equal, while its zone jobs may still
+    # run: two threads must not test the same prepared polygon first (geo.measure.Pending).
+    what = targets(layers) if ahead is None or (known < 0).any() else None
     parts = _measuring(lon, lat, what, known, spacing_m=spacing_m, ahead=ahead)
     loc = _locating(layer, lon, lat, known, tolerance_m=tolerance_m, ahead=ahead)
 
@@ -313,6 +313,8 @@ def join_events(
     measured, notes = _point_columns(parts, n)
     moved = np.flatnonzero(loc.status == "nearest")
     if moved.size:  # measured again from where the nearest rule put them
+        if what is None:  # every point was measured ahead, and those jobs are collected
+            what = ahead.pending.targets if ahead is not None else targets(layers)
         again, _ = measure(what, zlon[moved], zlat[moved], spacing_m=spacing_m).collect()
         for name, values in again.items():
             measured[name][moved] = values
@@ -366,7 +368,7 @@ def _known_ahead(
 def _measuring(
     lon: np.ndarray,
     lat: np.ndarray,
-    what: Targets,
+    what: Targets | None,
     known: np.ndarray,
     *,
     spacing_m: float,
@@ -376,17 +378,29 @@ def _measuring(
 
     The points measured here come first: the caller collects them (taking over
     their jobs) while the worker may still finish the ones measured ahead.
+    ``what`` may be None only when there are none.
     """
     hits, fresh = np.flatnonzero(known >= 0), np.flatnonzero(known < 0)
     parts: list[_Part] = []
     if not hits.size:  # every point: no copies
+        assert what is not None, "points to measure without targets"
         parts.append((slice(None), slice(None), measure(what, lon, lat, spacing_m=spacing_m)))
     elif fresh.size:
+        assert what is not None, "points to measure without targets"
         pending = measure(what, lon[fresh], lat[fresh], spacing_m=spacing_m)
         parts.append((fresh, slice(None), pending))
     if hits.size and ahead is not None:
-        parts.append((hits, known[hits], ahead.pending))
+        rows = known[hits]
+        if len(hits) == len(known) and _identity(rows, len(rows)):  # copied, not gathered
+            parts.append((slice(None), slice(0, len(rows)), ahead.pending))
+        else:
+            parts.append((hits, rows, ahead.pending))
     return parts
+
+
+def _identity(rows: np.ndarray, n: int) -> bool:
+    """Return True when ``rows`` is ``0, 1, …, n - 1``: taking them changes nothing."""
+    return len(rows) == n and bool(np.array_equal(rows, np.arange(n)))
 
 
 def _locating(
@@ -405,6 +419,8 @@ def _locating(
     if early is None or not hits.size:
         return layer.locate(lon, lat, tolerance_m=tolerance_m)
     fresh = np.flatnonzero(known < 0)
+    if not fresh.size and _identity(known, len(early.index)):
+        return early  # the usual case: every event is the row measured on its own line
     parts = [(hits, early.take(known[hits]))]
     if fresh.size:
         parts.append((fresh, layer.locate(lon[fresh], lat[fresh], tolerance_m=tolerance_m)))

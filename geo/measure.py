@@ -171,6 +171,11 @@ class Pending:
             self._jobs[name, 0] = partial(inside, zone, lon, lat)
         self._futures = {key: _WORKER.submit(job) for key, job in self._jobs.items()}
 
+    @property
+    def targets(self) -> Targets:
+        """What the points are measured against (free for other jobs once collected)."""
+        return self._what
+
     def collect(self) -> Measured:
         """Return the columns once measured, taking over the jobs not started (last first).
 

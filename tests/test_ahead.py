@@ -342,3 +342,19 @@ def test_the_join_never_locates_while_the_worker_still_does(events_csv, layers, 
     caller = [s for s in spans if not s[0].startswith("geo-measure")]
     assert len(worker) == 1 and len(caller) == 1
     assert caller[0][1] >= worker[0][2]  # began after the worker had finished
+
+
+def test_a_full_head_start_builds_no_second_set_of_targets(events_csv, layers, monkeypatch):
+    """Every row measured ahead: moved points reuse its targets once collected."""
+    import geo.join as join_module
+
+    plain, _ = _joined([events_csv], layers, with_ahead=False)
+    built = []
+    real = join_module.targets
+    monkeypatch.setattr(join_module, "targets", lambda lay: built.append(lay) or real(lay))
+    early, hits = _joined([events_csv], layers, with_ahead=True)
+    assert hits == 600 and built == []
+    assert (early["join_status"] == "nearest").any()  # moved points were measured again
+    pd.testing.assert_frame_equal(early, plain)
+    _joined([events_csv], layers, with_ahead=False)
+    assert len(built) == 1  # without a head start the join builds its own
