@@ -564,17 +564,27 @@ def _both_nearest(index: PolygonIndex, lon: np.ndarray, lat: np.ndarray):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(43.7, 46.3), st.floats(33.7, 35.3)), min_size=1, max_size=40))
-def test_nearest_by_edges_is_nearest_by_polygons(points):
+@given(
+    st.lists(st.tuples(st.floats(43.7, 46.3), st.floats(33.7, 35.3)), min_size=1, max_size=40),
+    st.sampled_from([1, 2, 3, 8]),
+)
+def test_nearest_by_edges_is_nearest_by_polygons(points, piece):
     """The edge search gives the polygon search's answer exactly: index, ties, distance.
 
     Points anywhere around and in the tiny country: outside (the case it is used
-    for), inside (distance 0), and on the lines through shared edges (ties).
+    for), inside (distance 0), and on the lines through shared edges (ties); edges
+    cut in pieces of any number of segments.
     """
+    import geo.locate as locate_module
+
     index = PolygonIndex(tiny_boundaries().subdistricts)
     lon = np.array([p[0] for p in points] + [44.5, 45.0, 44.25], dtype=float)
     lat = np.array([p[1] for p in points] + [35.2, 33.8, 34.5], dtype=float)
-    (old_i, old_d), (new_i, new_d) = _both_nearest(index, lon, lat)
+    default, locate_module.EDGE_PIECE_SEGMENTS = locate_module.EDGE_PIECE_SEGMENTS, piece
+    try:
+        (old_i, old_d), (new_i, new_d) = _both_nearest(index, lon, lat)
+    finally:
+        locate_module.EDGE_PIECE_SEGMENTS = default
     np.testing.assert_array_equal(new_i, old_i)
     np.testing.assert_array_equal(new_d, old_d)
 
@@ -601,10 +611,13 @@ def test_a_tolerance_of_zero_matches_no_point_outside():
     assert e["join_distance_m"] == pytest.approx(50, abs=1)
 
 
-def test_real_nearest_by_edges_is_nearest_by_polygons(cod_ab_dir):
+@pytest.mark.parametrize("piece", [1, 3, 8, 1000])  # single segments … whole rings
+def test_real_nearest_by_edges_is_nearest_by_polygons(cod_ab_dir, piece, monkeypatch):
     """On the COD-AB sub-districts: points across every border and in gaps, exactly equal."""
+    import geo.locate as locate_module
     from geo.boundaries import load_boundaries
 
+    monkeypatch.setattr(locate_module, "EDGE_PIECE_SEGMENTS", piece)
     index = PolygonIndex(load_boundaries(path=cod_ab_dir).subdistricts)
     rng = np.random.default_rng(3)
     lon = rng.uniform(38.5, 49.0, 4000)
