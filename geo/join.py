@@ -293,7 +293,8 @@ def join_events(
     joined_level, rows = layer.level, layer.index.frame
     # Not the head start's targets, though they are equal, while its zone jobs may still
     # run: two threads must not test the same prepared polygon first (geo.measure.Pending).
-    what = targets(layers) if ahead is None or (known < 0).any() else None
+    every = ahead is not None and len(known) > 0 and bool((known >= 0).all())
+    what = None if every else targets(layers)
     parts = _measuring(lon, lat, what, known, spacing_m=spacing_m, ahead=ahead)
     loc = _locating(layer, lon, lat, known, tolerance_m=tolerance_m, ahead=ahead)
 
