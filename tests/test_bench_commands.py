@@ -35,3 +35,15 @@ def test_the_raw_floor_gives_the_naive_scripts_areas_and_distances(cod_ab_dir, t
         assert (a == b).mean() > 0.99, code  # only points on a shared edge may differ
     gap = np.abs(naive["dist_krg_line_km"] - raw["dist_krg_line_km"]) * 1000
     assert gap.max() <= 25.0 + 1e-6  # the raw floor's nearest vertex: within half a step
+
+
+def test_a_ratio_just_under_its_target_never_prints_as_the_target():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_commands
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    assert bench_commands.times(2.996) == "2.99x"  # FAIL against 3x: must not read "3.00x"
+    assert bench_commands.times(3.0) == "3.00x"
+    assert bench_commands.times(0.29) == "0.29x"  # 0.29 * 100 is 28.999… in binary
+    assert bench_commands.times(4.2649) == "4.26x"
