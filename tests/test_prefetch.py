@@ -97,6 +97,56 @@ def test_the_command_module_starts_without_pandas():
     assert out.strip() == "[]"
 
 
+def test_join_and_stats_read_their_first_file_from_the_start(events_csv, tmp_path):
+    """``geo join FILE …``: read before the CLI loads; the command's block takes it over."""
+    started = []
+    real = prefetch._read
+    try:
+        prefetch._read = lambda *a: started.append(a[0]) or real(*a)
+        prefetch.early(["join", str(events_csv), "--out", "j.parquet"])
+        assert started == [str(events_csv)] and str(events_csv) in prefetch._files
+        with prefetch.reading([events_csv]):  # adopts the read: no second one
+            got = prefetch.take(events_csv)
+        assert got is not None and got.data == events_csv.read_bytes()
+        assert started == [str(events_csv)] and prefetch._files == {} and not prefetch._early
+        for argv in (
+            ["join", "--out", str(events_csv), str(events_csv)],  # an option first: left alone
+            ["boundaries", "import", str(events_csv)],  # not an incident command
+            ["stats", str(tmp_path)],  # a folder
+            ["join"],
+        ):
+            prefetch.early(argv)
+        assert started == [str(events_csv)] and prefetch._files == {}
+    finally:
+        prefetch._read = real
+        prefetch._files.clear()
+        prefetch._early.clear()
+
+
+def test_python_m_geo_starts_the_read_before_the_command_line_library(events_csv, tmp_path):
+    probe = (
+        "import sys\n"
+        "from geo import prefetch\n"
+        "real = prefetch._read\n"
+        "def read(*a):\n"
+        "    print('read; typer loaded:', 'typer' in sys.modules, file=sys.stderr, flush=True)\n"
+        "    real(*a)\n"
+        "prefetch._read = read\n"
+        "import geo.__main__ as entry\n"
+        "sys.argv = ['geo', 'join', sys.argv[1], '--out', sys.argv[2]]\n"
+        "entry.main()\n"  # ends the process (os._exit) with the command's code
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(events_csv), str(tmp_path / "j.parquet")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    reads = [line for line in done.stderr.splitlines() if line.startswith("read;")]
+    assert reads == ["read; typer loaded: False"]  # one read, begun before typer loaded
+    assert (tmp_path / "j.parquet").exists()
+
+
 def test_a_csv_is_parsed_ahead_as_the_loader_would(events_csv):
     from geo import arrowcsv
     from geo.incidents import acled
