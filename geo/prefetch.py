@@ -125,7 +125,11 @@ def early(argv: list[str]) -> None:
 
 
 def _start(paths: Iterable[Path]) -> str | None:
-    """Start reading the first regular file among ``paths``; return its name if started now."""
+    """Start reading the first regular file among ``paths``, or adopt its :func:`early` read.
+
+    Returns the file's name when the caller now owns the read (and removes it when
+    done); None when there is nothing to read or another block already reads it.
+    """
     job = None
     with _lock:
         for path in paths:
