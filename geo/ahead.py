@@ -29,8 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo import prefetch
+from geo import formats, prefetch
 from geo.distance import DEFAULT_SPACING_M
+from geo.incidents.filters import is_rule_for
 from geo.locate import DEFAULT_TOLERANCE_M, Finest, Location, finest
 from geo.measure import Pending, measure, submit, targets
 from geo.types import ProjectLayers
@@ -41,6 +42,11 @@ FIRST_LINE = 2
 LINE_MISSES_MAX = 0.1
 #: A coordinate Arrow's cast reads exactly as written (no padding, no thousands marks).
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+#: The raw columns each reader takes ``actor1``/``actor2`` from (plain CSV: those names).
+ACTORS = {
+    "acled": (formats.ACLED_TEXTS["actor1"], formats.ACLED_TEXTS["actor2"]),
+    "ucdp": (formats.UCDP_TEXTS["actor1"], formats.UCDP_TEXTS["actor2"]),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +60,7 @@ class Ahead:
     spacing_m
         The line densifying step used.
     lon, lat
-        The coordinates measured, one per data row of the file.
+        The coordinates measured: of each data row of the file, or of ``rows``.
     pending
         The measurement (:class:`geo.measure.Pending`).
     finest
@@ -63,6 +69,8 @@ class Ahead:
         The nearest-area tolerance they are located with.
     located
         Their location in it (:meth:`geo.locate.PolygonIndex.locate`), on the worker.
+    rows
+        The data rows measured (ascending), or None for every row.
     """
 
     layers: ProjectLayers
@@ -73,6 +81,7 @@ class Ahead:
     finest: Finest
     tolerance_m: float
     located: Future[Location]
+    rows: np.ndarray | None = None
 
     def lookup(
         self,
@@ -84,7 +93,8 @@ class Ahead:
     ) -> np.ndarray:
         """Return, per event, a row measured here with its very coordinates, or -1.
 
-        Data row ``i`` is line ``i + FIRST_LINE`` in a file of one record per line.
+        Data row ``i`` is line ``i + FIRST_LINE`` in a file of one record per line
+        (and the ``k``-th row measured when :attr:`rows` holds it at ``k``).
         Where more than :data:`LINE_MISSES_MAX` of the events miss that way (records
         over several lines, blank lines, other files), those are looked up by
         their coordinates among every row measured.
@@ -100,12 +110,20 @@ class Ahead:
         """
         if layers is not self.layers or spacing_m != self.spacing_m or not len(self.lon):
             return np.full(len(lon), -1, dtype=np.int64)
-        row = self._checked(np.asarray(lines, dtype=np.int64) - FIRST_LINE, lon, lat)
+        row = self._measured(np.asarray(lines, dtype=np.int64) - FIRST_LINE)
+        row = self._checked(row, lon, lat)
         missed = np.flatnonzero(row < 0)
         if len(missed) > LINE_MISSES_MAX * len(row):
             found = self._at_points(lon[missed], lat[missed])
             row[missed] = self._checked(found, lon[missed], lat[missed])
         return row
+
+    def _measured(self, data_rows: np.ndarray) -> np.ndarray:
+        """Return where each data row is among those measured, -1 where it is not."""
+        if self.rows is None:
+            return data_rows
+        at = np.minimum(np.searchsorted(self.rows, data_rows), len(self.rows) - 1)
+        return np.where(self.rows[at] == data_rows, at, -1)
 
     def _checked(self, row: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Return ``row`` where it is a measured row with these coordinates, else -1."""
@@ -154,6 +172,7 @@ def start(
     *,
     lon_col: str | None = None,
     lat_col: str | None = None,
+    is_only: bool = False,
     spacing_m: float = DEFAULT_SPACING_M,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> Ahead | None:
@@ -168,6 +187,9 @@ def start(
     lon_col, lat_col
         Its coordinate columns (default ``longitude``/``latitude``, the ACLED and
         UCDP names).
+    is_only
+        Whether the load keeps IS-involved events only: then only the rows
+        :func:`likely_is` guesses are measured.
     spacing_m
         The line densifying step the join will use.
     tolerance_m
@@ -190,10 +212,36 @@ def start(
         lon, lat = (_numbers(table[n]) for n in names)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. a number out of range
         return None
+    rows = likely_is(table) if is_only else None
+    if rows is not None:
+        lon, lat = lon[rows], lat[rows]
     layer = finest(layers.boundaries)
     located = submit(layer.locate, lon, lat, tolerance_m=tolerance_m)  # the join needs it first
     pending = measure(targets(layers), lon, lat, spacing_m=spacing_m)
-    return Ahead(layers, spacing_m, lon, lat, pending, layer, tolerance_m, located)
+    return Ahead(layers, spacing_m, lon, lat, pending, layer, tolerance_m, located, rows)
+
+
+def likely_is(table: pa.Table) -> np.ndarray | None:
+    """Return the data rows an IS-only load is likely to keep, or None (every row).
+
+    A row is kept when its raw ``actor1`` or ``actor2`` text names the group by
+    :func:`geo.incidents.filters.is_rule_for`, the loader's own rule. Only a
+    guess about the work worth doing: a kept row guessed wrong is measured by the
+    join. None when the table has no actor column, or a ``role`` column (a row's
+    stated role keeps it whatever its actors), or every row names the group.
+    """
+    names = table.column_names
+    actors = ACTORS.get(formats.detect(names), ("actor1", "actor2"))
+    if "role" in names or not any(a in names for a in actors):
+        return None
+    keep = np.zeros(table.num_rows, dtype=bool)
+    for actor in (a for a in actors if a in names):
+        column = table[actor]
+        values = pc.unique(column)
+        named = [v is not None and bool(is_rule_for(v.strip())) for v in values.to_pylist()]
+        found = pc.is_in(column, value_set=values.filter(pa.array(named, pa.bool_())))
+        keep |= found.to_numpy(zero_copy_only=False)
+    return None if keep.all() else np.flatnonzero(keep)
 
 
 @contextlib.contextmanager
@@ -203,6 +251,7 @@ def measuring(
     options: Mapping[str, Any],
     *,
     filtered: bool = False,
+    is_only: bool = False,
 ) -> Iterator[Ahead | None]:
     """Locate and measure the points of the first of ``paths`` ahead (:func:`start`) in the block.
 
@@ -211,12 +260,17 @@ def measuring(
     the block (a failed load included) the jobs not started are dropped. With
     ``filtered`` (dates or roles asked for, which often keep a small part of a
     file) nothing is done ahead: locating and measuring rows a filter then drops
-    would only slow the loader down.
+    would only slow the loader down. With ``is_only`` (IS-involved events kept)
+    only the rows :func:`likely_is` guesses are measured.
     """
     early = None
     if paths and not filtered:
         early = start(
-            layers, Path(paths[0]), lon_col=options.get("lon_col"), lat_col=options.get("lat_col")
+            layers,
+            Path(paths[0]),
+            lon_col=options.get("lon_col"),
+            lat_col=options.get("lat_col"),
+            is_only=is_only,
         )
     try:
         yield early

@@ -81,7 +81,9 @@ def join_selection(selection: Selection, *, points: bool = True) -> Joined:
     options = dict(selection.read_options)
     # the first file's points are located and measured on the other core while it is validated
     filtered = bool(selection.date_from or selection.date_to or selection.roles)
-    with ahead.measuring(layers, selection.inputs, options, filtered=filtered) as early:
+    with ahead.measuring(
+        layers, selection.inputs, options, filtered=filtered, is_only=selection.is_only
+    ) as early:
         loaded = load_incidents(
             list(selection.inputs),
             format=selection.fmt,

@@ -51,12 +51,12 @@ def _edit(path, edits):
         csv.writer(fh).writerows(rows)
 
 
-def _joined(paths, layers, *, with_ahead, **options):
+def _joined(paths, layers, *, with_ahead, is_only=False, **options):
     """Load, place and join ``paths``; measured ahead or not. Returns (events, hits)."""
     hits = []
     with prefetch.reading(paths):
-        early = ahead.start(layers, paths[0]) if with_ahead else None
-        loaded = load_incidents(paths, is_only=False, points=False, **options)
+        early = ahead.start(layers, paths[0], is_only=is_only) if with_ahead else None
+        loaded = load_incidents(paths, is_only=is_only, points=False, **options)
         placed = place_events(loaded.events, layers).events
         if early is not None:
             lon, lat = placed["longitude"].to_numpy(), placed["latitude"].to_numpy()
@@ -71,6 +71,45 @@ def test_the_join_is_the_same_with_points_measured_ahead(events_csv, layers):
     early, hits = _joined([events_csv], layers, with_ahead=True)
     assert hits is not None and hits > 0.9 * len(plain)  # the head start is used
     pd.testing.assert_frame_equal(early, plain)
+
+
+def test_an_is_only_join_measures_the_rows_naming_the_group_only(events_csv, layers, starts):
+    plain, _ = _joined([events_csv], layers, with_ahead=False, is_only=True)
+    every = pd.read_csv(events_csv)
+    assert 0 < len(plain) < len(every)  # the synthetic file holds events without IS too
+    early, hits = _joined([events_csv], layers, with_ahead=True, is_only=True)
+    assert len(starts[-1].lon) == hits == len(plain)  # no row measured for nothing
+    assert starts[-1].rows.tolist() == (plain["source_row"] - ahead.FIRST_LINE).tolist()
+    pd.testing.assert_frame_equal(early, plain)
+
+
+def test_an_is_event_the_guess_missed_is_measured_by_the_join(events_csv, layers, monkeypatch):
+    plain, _ = _joined([events_csv], layers, with_ahead=False, is_only=True)
+    guess = ahead.likely_is
+    monkeypatch.setattr(ahead, "likely_is", lambda table: guess(table)[::2])
+    early, hits = _joined([events_csv], layers, with_ahead=True, is_only=True)
+    assert (len(plain) + 1) // 2 <= hits < len(plain)  # (some found by equal coordinates)
+    pd.testing.assert_frame_equal(early, plain)
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "guess"),
+    [
+        ("actor1,actor2,longitude,latitude", "Police,Islamic State,44,35", [1]),
+        ("actor1,actor2,role,longitude,latitude", "Police,Army,is_attack,44,35", None),
+        ("side_a,side_b,date_start,where_prec,longitude,latitude", "Iraq,IS,x,1,44,35", [1]),
+        ("actor,longitude,latitude", "Police,44,35", None),
+    ],
+)
+def test_the_guess_reads_each_format_s_actor_columns(header, row, guess):
+    """The first row never names the group; a stated role or no actor column: every row."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    text = f"{header}\nCounter-ISIS Coalition,Army,{','.join(['0'] * (header.count(',') - 1))}\n"
+    table = pacsv.read_csv(pa.py_buffer((text + row + "\n").encode()))
+    got = ahead.likely_is(table.cast(pa.schema([(n, pa.string()) for n in table.column_names])))
+    assert (None if got is None else got.tolist()) == guess
 
 
 def test_changed_rejected_and_moved_points_are_measured_again(events_csv, layers, tmp_path):
@@ -169,6 +208,7 @@ def test_a_date_or_role_filter_measures_nothing_ahead(events_csv, monkeypatch, s
     with prefetch.reading([events_csv]):
         join_selection(Selection(inputs=[events_csv], is_only=True))
     assert len(starts) == 1 and starts[0] is not None
+    assert starts[0].rows is not None  # IS-involved events only: the others are not measured
 
 
 def test_no_head_start_without_a_prefetched_csv_or_its_columns(events_csv, layers, tmp_path):
@@ -181,11 +221,12 @@ def test_no_head_start_without_a_prefetched_csv_or_its_columns(events_csv, layer
         assert ahead.start(layers, geojson) is None
 
 
+@pytest.mark.parametrize("which", [["--all-events"], []])
 def test_geo_join_writes_the_same_table_with_and_without_the_head_start(
-    events_csv, tmp_path, monkeypatch, starts
+    events_csv, tmp_path, monkeypatch, starts, which
 ):
     def join(name):
-        return main(["join", str(events_csv), "--out", str(tmp_path / name), "--all-events"])
+        return main(["join", str(events_csv), "--out", str(tmp_path / name), *which])
 
     assert join("a.parquet") == 0
     assert len(starts) == 1 and starts[0] is not None
