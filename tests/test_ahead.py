@@ -211,6 +211,20 @@ def test_a_date_or_role_filter_measures_nothing_ahead(events_csv, monkeypatch, s
     assert starts[0].rows is not None  # IS-involved events only: the others are not measured
 
 
+@pytest.mark.parametrize("column", ["latitude", "actor1"])
+def test_a_repeated_column_is_left_to_the_loader_s_message(events_csv, tmp_path, capsys, column):
+    """The head start reads the columns it needs by name: a repeated one is not its to report."""
+    with open(events_csv, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    at = rows[0].index(column)
+    path = tmp_path / "repeated.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([*row, row[at]] for row in rows)
+    assert main(["join", str(path), "--out", str(tmp_path / "j.parquet")]) != 0
+    err = capsys.readouterr().err
+    assert f"line 1: duplicate column names {column}" in err and "Traceback" not in err
+
+
 def test_no_head_start_without_a_prefetched_csv_or_its_columns(events_csv, layers, tmp_path):
     assert ahead.start(layers, events_csv) is None  # not prefetched
     with prefetch.reading([events_csv]):
