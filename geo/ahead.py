@@ -42,6 +42,9 @@ FIRST_LINE = 2
 LINE_MISSES_MAX = 0.1
 #: A coordinate Arrow's cast reads exactly as written (no padding, no thousands marks).
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+#: Above this many distinct names in an actor column no guess is made (every row is
+#: measured): testing each name would cost more than measuring saves.
+GUESS_MAX_NAMES = 50_000
 #: The raw columns each reader takes ``actor1``/``actor2`` from (plain CSV: those names).
 ACTORS = {
     "acled": (formats.ACLED_TEXTS["actor1"], formats.ACLED_TEXTS["actor2"]),
@@ -228,8 +231,8 @@ def likely_is(table: pa.Table) -> np.ndarray | None:
     :func:`geo.incidents.filters.is_rule_for`, the loader's own rule. Only a
     guess about the work worth doing: a kept row guessed wrong is measured by the
     join. None when the table has no actor column (or one twice), or a ``role``
-    column (a row's stated role keeps it whatever its actors), or every row names
-    the group.
+    column (a row's stated role keeps it whatever its actors), or more than
+    :data:`GUESS_MAX_NAMES` distinct names in one, or every row names the group.
     """
     names = table.column_names
     actors = [a for a in ACTORS.get(formats.detect(names), ("actor1", "actor2")) if a in names]
@@ -239,6 +242,8 @@ def likely_is(table: pa.Table) -> np.ndarray | None:
     for actor in actors:
         column = table[actor]
         values = pc.unique(column)
+        if len(values) > GUESS_MAX_NAMES:
+            return None
         named = [v is not None and bool(is_rule_for(v.strip())) for v in values.to_pylist()]
         found = pc.is_in(column, value_set=values.filter(pa.array(named, pa.bool_())))
         keep |= found.to_numpy(zero_copy_only=False)

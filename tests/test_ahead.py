@@ -112,6 +112,15 @@ def test_the_guess_reads_each_format_s_actor_columns(header, row, guess):
     assert (None if got is None else got.tolist()) == guess
 
 
+def test_no_guess_over_too_many_distinct_actor_names(monkeypatch):
+    import pyarrow as pa
+
+    table = pa.table({"actor1": pa.array(["IS", "Army", "Police"], pa.large_string())})
+    assert ahead.likely_is(table).tolist() == [0]
+    monkeypatch.setattr(ahead, "GUESS_MAX_NAMES", 2)
+    assert ahead.likely_is(table) is None
+
+
 def test_changed_rejected_and_moved_points_are_measured_again(events_csv, layers, tmp_path):
     """Rows the loader rejects or fixes, and other files' rows, take no early measurement."""
     _edit(
