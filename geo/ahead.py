@@ -208,7 +208,7 @@ def start(
     """
     got = prefetch.peek(path)
     names = (lon_col or "longitude", lat_col or "latitude")
-    if got is None or got.table is None or not all(_one(got.table, n) for n in names):
+    if got is None or got.table is None or not all(n in got.table.column_names for n in names):
         return None
     table = got.table
     try:
@@ -230,13 +230,13 @@ def likely_is(table: pa.Table) -> np.ndarray | None:
     A row is kept when its raw ``actor1`` or ``actor2`` text names the group by
     :func:`geo.incidents.filters.is_rule_for`, the loader's own rule. Only a
     guess about the work worth doing: a kept row guessed wrong is measured by the
-    join. None when the table has no actor column (or one twice), or a ``role``
-    column (a row's stated role keeps it whatever its actors), or more than
-    :data:`GUESS_MAX_NAMES` distinct names in one, or every row names the group.
+    join. None when the table has no actor column, or a ``role`` column (a row's
+    stated role keeps it whatever its actors), or more than :data:`GUESS_MAX_NAMES`
+    distinct names in one, or every row names the group.
     """
     names = table.column_names
     actors = [a for a in ACTORS.get(formats.detect(names), ("actor1", "actor2")) if a in names]
-    if "role" in names or not actors or not all(_one(table, a) for a in actors):
+    if "role" in names or not actors:
         return None
     keep = np.zeros(table.num_rows, dtype=bool)
     for actor in actors:
@@ -283,11 +283,6 @@ def measuring(
     finally:
         if early is not None:
             early.cancel()
-
-
-def _one(table: pa.Table, name: str) -> bool:
-    """Whether ``table`` has exactly one column ``name`` (the loader reports a repeated one)."""
-    return table.column_names.count(name) == 1
 
 
 def _numbers(column: pa.ChunkedArray) -> np.ndarray:

@@ -87,7 +87,11 @@ def _hash(data: bytes, out: list[str]) -> None:
 
 
 def _parse(path: str, data: bytes) -> pa.Table | None:
-    """Return Arrow's fast parse of a CSV file's bytes, or None when it is not one."""
+    """Return Arrow's fast parse of a CSV file's bytes, or None when it is not one.
+
+    None too for a header naming a column twice: the loader refuses it with its own
+    message, and a table's columns are taken by name.
+    """
     if (
         len(data) > PARSE_AHEAD_MAX_BYTES
         or Path(path).suffix.lower() in NOT_CSV_SUFFIXES
@@ -98,6 +102,8 @@ def _parse(path: str, data: bytes) -> pa.Table | None:
         from geo import arrowcsv, formats
 
         names = arrowcsv.first_names(data)
+        if len(set(names)) < len(names):
+            return None
         columns = formats.detected_columns(names)  # what the loader will ask for
         include = None if columns is None else [n for n in names if n in columns]
         return arrowcsv.parse_lines(data, names, include=include)
